@@ -1,0 +1,69 @@
+// http::Server: the Beast/Asio transport. A listener accepts connections; each connection is a
+// session on its own strand with a fresh parser per request (header limit, body limit, read and
+// idle timeouts, keep-alive). The session hands the request head to the s3::RequestHandler (s3::Service), streams the
+// body into the returned BodySink, streams the response (GET bodies straight from the object's
+// file), and, when the response is complete, builds the request's access-log record(s) from the
+// LogFacts plus its own measurements and submits them: the only call site of
+// AccessLogService::Submit. Requests under /_logbucket/ are admin endpoints.
+//
+// Thread-safety: Run() blocks on `threads` I/O threads; Stop() may be called from any thread
+// (and is called on SIGINT/SIGTERM). `handler` and `access_log` must outlive the server.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <expected>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "logging/access_log_service.h"
+#include "server/s3/request_handler.h"
+
+namespace logbucket::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 9000;  // 0 = any free port (see Server::port())
+  int threads = 2;
+  uint64_t max_header_bytes = 16 * 1024;
+  // Largest request body accepted on the wire (object limit plus aws-chunked overhead).
+  uint64_t max_body_bytes = (5ull << 30) + (64ull << 20);
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds read_timeout{60'000};
+  std::chrono::milliseconds shutdown_timeout{10'000};
+};
+
+// Admin endpoints' behaviour, provided by main.
+struct AdminHooks {
+  std::function<std::string()> status_json;  // GET /_logbucket/status
+  // POST /_logbucket/flush[?bucket=NAME]
+  std::function<logging::FlushResult(const std::optional<std::string>&)> flush;
+  // POST /_logbucket/reset; empty when resets are not allowed (answered 403)
+  std::function<void()> reset;
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, s3::RequestHandler& handler, logging::AccessLogService& access_log,
+         AdminHooks admin);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. The error text says what failed ("127.0.0.1:9000: address in use").
+  std::expected<void, std::string> Listen();
+  // The bound port (after Listen).
+  uint16_t port() const;
+  // Serves until Stop() or SIGINT/SIGTERM (when handle_signals), then lets in-flight requests
+  // finish (up to shutdown_timeout) and returns.
+  void Run(bool handle_signals = true);
+  void Stop();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace logbucket::http

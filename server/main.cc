@@ -1,0 +1,2 @@
+// Composition root (being written): wires config, storage, logging, s3 and http.
+int main() { return 1; }

@@ -1,0 +1,192 @@
+// SqliteStore: Logbucket's storage. Metadata (buckets, objects, multipart uploads, parts, bucket
+// settings) lives in one SQLite database in WAL mode (<data_dir>/meta.db); object bytes live in
+// files named by an internal id under <data_dir>/objects/, never by the key, so any key is safe.
+//
+// Write protocol: bytes go to a temporary file under <data_dir>/tmp/ (PendingWrite), the file is
+// renamed into objects/ and the metadata row is committed in one transaction. A crash at any
+// point leaves either the old object or the new one, never a partial one; Open() removes
+// leftovers (temporary files, data files no row points to).
+//
+// Storage offers primitives only: it knows nothing of HTTP, XML, SigV4 or S3 error codes, and
+// it does not compute ETags or checksums (the caller passes them in the records).
+//
+// Thread-safety: every method of SqliteStore may be called from any thread concurrently.
+// PendingWrite and ObjectReader are single-owner values (use from one thread at a time).
+#pragma once
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "storage/error.h"
+#include "storage/types.h"
+
+namespace logbucket::storage {
+
+class SqliteStore;
+
+// A temporary data file being filled. Discarded (file removed) on destruction unless committed.
+class PendingWrite {
+ public:
+  PendingWrite(PendingWrite&& other) noexcept;
+  PendingWrite& operator=(PendingWrite&& other) noexcept;
+  PendingWrite(const PendingWrite&) = delete;
+  PendingWrite& operator=(const PendingWrite&) = delete;
+  ~PendingWrite();
+
+  // Appends bytes at the end. kNoSpace when the disk is full, kIo otherwise.
+  std::expected<void, Error> Append(std::string_view bytes);
+  uint64_t size() const { return size_; }
+
+ private:
+  friend class SqliteStore;
+  PendingWrite(int fd, std::filesystem::path path, bool fsync);
+  void Discard();
+
+  int fd_ = -1;
+  std::filesystem::path path_;
+  uint64_t size_ = 0;
+  bool fsync_ = false;
+};
+
+// An open object: its record and its data file. Stays readable (same bytes) even if the object
+// is replaced or deleted after OpenObject returned.
+class ObjectReader {
+ public:
+  ObjectReader(ObjectReader&& other) noexcept;
+  ObjectReader& operator=(ObjectReader&& other) noexcept;
+  ObjectReader(const ObjectReader&) = delete;
+  ObjectReader& operator=(const ObjectReader&) = delete;
+  ~ObjectReader();
+
+  const ObjectRecord& record() const { return record_; }
+  // Reads up to out.size() bytes at offset; returns the count (0 at the end).
+  std::expected<size_t, Error> ReadAt(uint64_t offset, std::span<char> out) const;
+  // The open file descriptor, owned by this reader (for sendfile-style streaming).
+  int fd() const { return fd_; }
+
+ private:
+  friend class SqliteStore;
+  ObjectReader(int fd, ObjectRecord record);
+
+  int fd_ = -1;
+  ObjectRecord record_;
+};
+
+// One page of ListUploads.
+struct UploadPage {
+  std::vector<UploadRecord> uploads;
+  bool truncated = false;
+};
+
+// One page of ListParts.
+struct PartPage {
+  std::vector<PartRecord> parts;
+  bool truncated = false;
+};
+
+class SqliteStore {
+ public:
+  struct Options {
+    std::filesystem::path data_dir;
+    // true: fsync data files and use synchronous=FULL, so acknowledged writes survive power
+    // loss. false (default): writes survive a process crash (kill -9), not a power cut.
+    bool fsync = false;
+  };
+
+  // Opens (creating if needed) the store in options.data_dir and removes crash leftovers.
+  // Fails with kIo and a message naming the path when the directory is unusable.
+  static std::expected<std::unique_ptr<SqliteStore>, Error> Open(const Options& options);
+
+  ~SqliteStore();
+  SqliteStore(const SqliteStore&) = delete;
+  SqliteStore& operator=(const SqliteStore&) = delete;
+
+  // --- Buckets -------------------------------------------------------------------------------
+  // kBucketExists when the name is taken (by anyone).
+  std::expected<void, Error> CreateBucket(const BucketRecord& bucket);
+  std::expected<BucketRecord, Error> GetBucket(std::string_view name);
+  // All buckets, ordered by name.
+  std::expected<std::vector<BucketRecord>, Error> ListBuckets();
+  // kBucketNotEmpty while objects remain. Aborts the bucket's multipart uploads and removes its
+  // settings.
+  std::expected<void, Error> DeleteBucket(std::string_view name);
+
+  // --- Bucket settings: opaque named documents ("logging", "policy", "acl", "ownership"...) ---
+  std::expected<void, Error> PutBucketSetting(std::string_view bucket, std::string_view name,
+                                              std::string_view value);
+  // nullopt when the bucket exists but has no such setting; kBucketNotFound when no bucket.
+  std::expected<std::optional<std::string>, Error> GetBucketSetting(std::string_view bucket,
+                                                                    std::string_view name);
+  // Succeeds when the setting was absent.
+  std::expected<void, Error> DeleteBucketSetting(std::string_view bucket, std::string_view name);
+  // (bucket, value) of every bucket that has the named setting, ordered by bucket name.
+  std::expected<std::vector<std::pair<std::string, std::string>>, Error> ListBucketSettings(
+      std::string_view name);
+
+  // --- Objects -------------------------------------------------------------------------------
+  std::expected<PendingWrite, Error> BeginWrite();
+  // Makes `data` the content of record.bucket/record.key, replacing any current object.
+  // record.size is set from data.size(). kBucketNotFound, kConditionFailed (condition checked in
+  // the same transaction), kNoSpace, kIo. On failure nothing changes and the data is discarded.
+  std::expected<ObjectRecord, Error> CommitObject(PendingWrite data, ObjectRecord record,
+                                                  const WriteCondition& condition = {});
+  std::expected<ObjectRecord, Error> HeadObject(std::string_view bucket, std::string_view key);
+  std::expected<ObjectReader, Error> OpenObject(std::string_view bucket, std::string_view key);
+  // Returns the removed record, or nullopt when there was no such key (S3 answers 204 anyway).
+  std::expected<std::optional<ObjectRecord>, Error> DeleteObject(std::string_view bucket,
+                                                                 std::string_view key);
+  // Keys that start with `prefix` and sort after `start_after` (strictly), in UTF-8 byte order,
+  // at most max_keys of them. Callers implement delimiters on top of this (seek past a common
+  // prefix by calling again with start_after = prefix + "\xff"...).
+  std::expected<ObjectPage, Error> ListObjects(std::string_view bucket, std::string_view prefix,
+                                               std::string_view start_after, size_t max_keys);
+
+  // --- Multipart uploads ---------------------------------------------------------------------
+  // Creates an upload; storage chooses upload_id (URL-safe, unique) and initiated_ms when empty/0.
+  std::expected<UploadRecord, Error> CreateUpload(UploadRecord upload);
+  // kUploadNotFound unless upload_id exists for exactly this bucket and key.
+  std::expected<UploadRecord, Error> GetUpload(std::string_view bucket, std::string_view key,
+                                               std::string_view upload_id);
+  // Stores `data` as part record.part_number of the upload, replacing a previous part of that
+  // number. record.size is set from data.size().
+  std::expected<PartRecord, Error> CommitPart(std::string_view upload_id, PendingWrite data,
+                                              PartRecord record);
+  // Parts with number > after_part, ascending, at most max_parts.
+  std::expected<PartPage, Error> ListParts(std::string_view upload_id, uint32_t after_part,
+                                           size_t max_parts);
+  // Uploads of the bucket whose key starts with prefix, ordered by (key, initiated, upload id),
+  // after (key_marker, upload_id_marker) as S3 defines the markers, at most max_uploads.
+  std::expected<UploadPage, Error> ListUploads(std::string_view bucket, std::string_view prefix,
+                                               std::string_view key_marker,
+                                               std::string_view upload_id_marker,
+                                               size_t max_uploads);
+  // Concatenates the named parts, in the given order, into the object upload.bucket/upload.key
+  // (replacing any current object), then removes the upload and all its parts, in one commit.
+  // record.size and record.part_sizes are set by storage. kUploadNotFound, kPartNotFound.
+  std::expected<ObjectRecord, Error> CompleteUpload(std::string_view upload_id,
+                                                    const std::vector<uint32_t>& part_numbers,
+                                                    ObjectRecord record,
+                                                    const WriteCondition& condition = {});
+  std::expected<void, Error> AbortUpload(std::string_view upload_id);
+
+  // --- Whole store ---------------------------------------------------------------------------
+  // Removes every bucket, object, upload and setting (admin reset).
+  std::expected<void, Error> Reset();
+
+  const std::filesystem::path& data_dir() const;
+
+ private:
+  struct State;
+  explicit SqliteStore(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace logbucket::storage
