@@ -99,8 +99,24 @@ using Environment = std::function<std::optional<std::string>(const std::string& 
 // Parses argv (argv[0] is the program), reads --config FILE if given, the environment through
 // `env`, applies defaults, validates, derives canonical ids, and checks (creating it if
 // missing) that storage.data_dir is a writable directory.
+//
+// Unknown LOGBUCKET_* variables are refused (a typo must not be silently ignored). `env` can only
+// look names up, so the names to check come from the process environment (`environ`); a name
+// there counts only if `env` also returns a value for it, so a fake `env` in tests sees none of
+// the real process's variables. LOGBUCKET_CONFIG names the TOML file when --config is absent.
 std::expected<LoadResult, ConfigError> Load(int argc, const char* const* argv,
                                             const Environment& env);
+
+// The same with the variable names given explicitly: every name in `env_names` that starts with
+// LOGBUCKET_, is not a setting's variable nor LOGBUCKET_CONFIG, and has a value through `env`
+// is an error.
+std::expected<LoadResult, ConfigError> Load(int argc, const char* const* argv,
+                                            const Environment& env,
+                                            const std::vector<std::string>& env_names);
+
+// The real process environment, for main: lookups through getenv, names from `environ`.
+Environment ProcessEnvironment();
+std::vector<std::string> ProcessEnvironmentNames();
 
 // The canonical id Logbucket derives for an account id: stable, 64 lower-case hex.
 std::string DeriveCanonicalId(const std::string& account_id);
