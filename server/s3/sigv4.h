@@ -21,10 +21,10 @@ namespace logbucket::s3::sigv4 {
 // Credential scope and signature of one signed request, from either form.
 struct Credential {
   std::string access_key;
-  std::string date;     // yyyymmdd
+  std::string date;  // yyyymmdd
   std::string region;
-  std::string service;  // "s3"
-  std::string terminator;  // "aws4_request"
+  std::string service;        // "s3"
+  std::string terminator;     // "aws4_request"
   std::string scope() const;  // date/region/service/aws4_request
 };
 
@@ -48,8 +48,13 @@ struct ParseError {
   std::string message;
 };
 
+// "AK/20130524/us-east-1/s3/aws4_request": five '/'-separated parts, a yyyymmdd date, service
+// "s3" and terminator "aws4_request".
+std::expected<Credential, ParseError> ParseCredential(std::string_view value);
+
 // "AWS4-HMAC-SHA256 Credential=AK/20130524/us-east-1/s3/aws4_request,
 //  SignedHeaders=host;range;x-amz-date, Signature=fe5f..."
+// Components in any order, with or without spaces after the commas; each exactly once.
 std::expected<ParsedAuthorization, ParseError> ParseAuthorizationHeader(std::string_view value);
 
 // Query parameters already percent-decoded, as (name, value) pairs in request order.
@@ -90,6 +95,11 @@ std::string Signature(std::string_view signing_key, std::string_view string_to_s
 std::string ChunkSignature(std::string_view signing_key, std::string_view amz_date,
                            const Credential& credential, std::string_view previous_signature,
                            std::string_view chunk_data);
+// The same, from the hex SHA-256 of the chunk data, for callers that hash the chunk as it streams.
+std::string ChunkSignatureFromHash(std::string_view signing_key, std::string_view amz_date,
+                                   const Credential& credential,
+                                   std::string_view previous_signature,
+                                   std::string_view chunk_sha256_hex);
 // Signature of the trailer block ("AWS4-HMAC-SHA256-TRAILER"); `trailer_block` is the trailing
 // header lines exactly as canonicalised: "x-amz-checksum-crc32:AAAAAA==\n".
 std::string TrailerSignature(std::string_view signing_key, std::string_view amz_date,
