@@ -1,5 +1,5 @@
 // S3Error: one S3 error response (code, HTTP status, message, extra elements) and the table of
-// every code Logbucket answers with. RenderErrorXml (xml_error.cc) is the one renderer.
+// every code Logbucket answers with. xml::RenderError (xml/error_xml.h) is the one renderer.
 // Thread-safety: plain values; the table is immutable.
 #pragma once
 
@@ -36,6 +36,7 @@ enum class ErrorCode {
   kInvalidRequest,
   kInvalidTargetBucketForLogging,
   kInvalidToken,
+  kInvalidURI,
   kKeyTooLongError,
   kMalformedPolicy,
   kMalformedXML,
@@ -59,6 +60,13 @@ enum class ErrorCode {
   kSlowDown,
   kXAmzContentSHA256Mismatch,
   kInvalidObjectName,
+  kMetadataTooLarge,
+  kInvalidStorageClass,
+  kNoSuchVersion,
+  kInvalidPartNumber,
+  kAccessControlListNotSupported,
+  kInvalidBucketAclWithObjectOwnership,
+  kInvalidLocationConstraint,
   kConditionalRequestConflict,
   kNotModified,  // 304, not really an error: no body, but travels the error path
 };
