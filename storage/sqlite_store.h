@@ -10,7 +10,9 @@
 // Storage offers primitives only: it knows nothing of HTTP, XML, SigV4 or S3 error codes, and
 // it does not compute ETags or checksums (the caller passes them in the records).
 //
-// Thread-safety: every method of SqliteStore may be called from any thread concurrently.
+// Thread-safety: every method of SqliteStore may be called from any thread concurrently. One
+// SQLite connection serves them all behind one mutex; data file I/O (appending, concatenating
+// parts, renaming, unlinking) runs outside that mutex.
 // PendingWrite and ObjectReader are single-owner values (use from one thread at a time).
 #pragma once
 
@@ -102,7 +104,8 @@ class SqliteStore {
   };
 
   // Opens (creating if needed) the store in options.data_dir and removes crash leftovers.
-  // Fails with kIo and a message naming the path when the directory is unusable.
+  // Fails with kIo and a message naming the path when the directory is unusable, or when another
+  // open store (in this process or another) holds the directory (<data_dir>/LOCK is flock'ed).
   static std::expected<std::unique_ptr<SqliteStore>, Error> Open(const Options& options);
 
   ~SqliteStore();
@@ -110,7 +113,7 @@ class SqliteStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // --- Buckets -------------------------------------------------------------------------------
-  // kBucketExists when the name is taken (by anyone).
+  // kBucketExists when the name is taken (by anyone). created_ms 0 means now.
   std::expected<void, Error> CreateBucket(const BucketRecord& bucket);
   std::expected<BucketRecord, Error> GetBucket(std::string_view name);
   // All buckets, ordered by name.
@@ -134,10 +137,14 @@ class SqliteStore {
   // --- Objects -------------------------------------------------------------------------------
   std::expected<PendingWrite, Error> BeginWrite();
   // Makes `data` the content of record.bucket/record.key, replacing any current object.
-  // record.size is set from data.size(). kBucketNotFound, kConditionFailed (condition checked in
-  // the same transaction), kNoSpace, kIo. On failure nothing changes and the data is discarded.
+  // record.size is set from data.size(); last_modified_ms 0 means now. kBucketNotFound,
+  // kConditionFailed (condition checked in the same transaction; an etag_equals condition on a
+  // missing key also fails with it), kNoSpace, kIo. On failure nothing changes and the data is
+  // discarded before this returns.
   std::expected<ObjectRecord, Error> CommitObject(PendingWrite data, ObjectRecord record,
                                                   const WriteCondition& condition = {});
+  // kObjectNotFound, or kBucketNotFound when the bucket itself is missing (likewise for
+  // OpenObject, DeleteObject and ListObjects).
   std::expected<ObjectRecord, Error> HeadObject(std::string_view bucket, std::string_view key);
   std::expected<ObjectReader, Error> OpenObject(std::string_view bucket, std::string_view key);
   // Returns the removed record, or nullopt when there was no such key (S3 answers 204 anyway).
@@ -151,15 +158,16 @@ class SqliteStore {
 
   // --- Multipart uploads ---------------------------------------------------------------------
   // Creates an upload; storage chooses upload_id (URL-safe, unique) and initiated_ms when empty/0.
+  // kBucketNotFound.
   std::expected<UploadRecord, Error> CreateUpload(UploadRecord upload);
   // kUploadNotFound unless upload_id exists for exactly this bucket and key.
   std::expected<UploadRecord, Error> GetUpload(std::string_view bucket, std::string_view key,
                                                std::string_view upload_id);
   // Stores `data` as part record.part_number of the upload, replacing a previous part of that
-  // number. record.size is set from data.size().
+  // number. record.size is set from data.size(); last_modified_ms 0 means now. kUploadNotFound.
   std::expected<PartRecord, Error> CommitPart(std::string_view upload_id, PendingWrite data,
                                               PartRecord record);
-  // Parts with number > after_part, ascending, at most max_parts.
+  // Parts with number > after_part, ascending, at most max_parts. kUploadNotFound.
   std::expected<PartPage, Error> ListParts(std::string_view upload_id, uint32_t after_part,
                                            size_t max_parts);
   // Uploads of the bucket whose key starts with prefix, ordered by (key, initiated, upload id),
@@ -170,7 +178,9 @@ class SqliteStore {
                                                size_t max_uploads);
   // Concatenates the named parts, in the given order, into the object upload.bucket/upload.key
   // (replacing any current object), then removes the upload and all its parts, in one commit.
-  // record.size and record.part_sizes are set by storage. kUploadNotFound, kPartNotFound.
+  // record.size, record.part_sizes and record.parts_count are set by storage (bucket and key
+  // from the upload; last_modified_ms 0 means now). The parts are read as they are when the call
+  // starts. kUploadNotFound, kPartNotFound, kConditionFailed.
   std::expected<ObjectRecord, Error> CompleteUpload(std::string_view upload_id,
                                                     const std::vector<uint32_t>& part_numbers,
                                                     ObjectRecord record,

@@ -1,0 +1,33 @@
+// Internal to storage: lossless encoding of the map- and list-valued fields of records into one
+// BLOB column. A compact length-prefixed binary form rather than JSON because header and metadata
+// values are opaque bytes that need not be valid UTF-8, and JSON libraries reject or rewrite those.
+//
+// Format: a version byte, then the fields in a fixed order; a map is a varint count followed by
+// (varint length, bytes) name/value pairs, a list of sizes is a varint count followed by varints.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <expected>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "storage/error.h"
+#include "storage/types.h"
+
+namespace logbucket::storage {
+
+// headers, user_metadata, checksums, part_sizes of an object.
+std::string EncodeObjectExtras(const ObjectRecord& record);
+std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRecord& record);
+
+// headers and user_metadata of a multipart upload.
+std::string EncodeUploadExtras(const UploadRecord& record);
+std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRecord& record);
+
+// A single map (the checksums of a part).
+std::string EncodeMap(const std::map<std::string, std::string>& map);
+std::expected<void, Error> DecodeMap(std::string_view encoded,
+                                     std::map<std::string, std::string>& map);
+
+}  // namespace logbucket::storage

@@ -1,0 +1,108 @@
+// Internal to storage: a thin RAII layer over one SQLite connection with a cache of prepared
+// statements, scoped statement use and scoped transactions. Nothing here knows the schema.
+//
+// Thread-safety: none. A Database and every Statement/Transaction obtained from it must be used
+// by one thread at a time; SqliteStore serialises all use behind its mutex.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <expected>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "storage/error.h"
+
+namespace logbucket::storage {
+
+class Database;
+
+// One use of a cached prepared statement: bind, step, read columns. Resets the statement and
+// clears its bindings on destruction so the cache can hand it out again. Bind errors are kept
+// and reported by the next Step/Run.
+class Statement {
+ public:
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&&) = delete;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameter indexes are 1-based, as in SQLite.
+  Statement& BindText(int index, std::string_view text);
+  // Keys are bound as BLOBs so that comparisons are memcmp (UTF-8 byte order); an empty value is
+  // an empty BLOB, never NULL.
+  Statement& BindBlob(int index, std::string_view bytes);
+  Statement& BindInt(int index, int64_t value);
+  Statement& BindNull(int index);
+
+  // true when a row is available, false when done.
+  std::expected<bool, Error> Step();
+  // Steps until done, ignoring rows (INSERT/UPDATE/DELETE).
+  std::expected<void, Error> Run();
+
+  // Makes the statement ready to be bound and stepped again (to reuse it in a loop).
+  void Reset();
+
+  // Column accessors for the current row (0-based). Views stay valid until the next Step.
+  std::string_view ColumnBytes(int column) const;
+  std::string ColumnString(int column) const { return std::string(ColumnBytes(column)); }
+  int64_t ColumnInt(int column) const;
+  bool ColumnIsNull(int column) const;
+
+ private:
+  friend class Database;
+  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  void NoteBind(int rc);
+
+  Database* db_;
+  sqlite3_stmt* stmt_;
+  int bind_rc_ = SQLITE_OK;
+};
+
+class Database {
+ public:
+  // Opens (creating) the database file in WAL mode with foreign keys and a busy timeout;
+  // synchronous=FULL when `full_sync`, NORMAL otherwise.
+  static std::expected<std::unique_ptr<Database>, Error> Open(const std::filesystem::path& path,
+                                                              bool full_sync);
+  ~Database();
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs SQL text that returns no rows of interest (schema, pragmas, BEGIN/COMMIT).
+  std::expected<void, Error> Exec(const char* sql);
+  // A statement for `sql`, prepared once and cached. `sql` must be a string with static storage
+  // duration (the cache keys on it).
+  std::expected<Statement, Error> Prepare(std::string_view sql);
+  // Rows changed by the last INSERT/UPDATE/DELETE.
+  int64_t Changes() const;
+  // The connection's current error as an Error: kNoSpace for SQLITE_FULL, kInternal otherwise.
+  Error LastError(std::string_view context) const;
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+
+  sqlite3* db_;
+  std::unordered_map<std::string_view, sqlite3_stmt*> cache_;
+};
+
+// BEGIN IMMEDIATE on construction (via Begin); ROLLBACK on destruction unless committed.
+class Transaction {
+ public:
+  static std::expected<Transaction, Error> Begin(Database& db);
+  Transaction(Transaction&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Transaction& operator=(Transaction&&) = delete;
+  ~Transaction();
+  std::expected<void, Error> Commit();
+
+ private:
+  explicit Transaction(Database* db) : db_(db) {}
+  Database* db_;  // null once committed or rolled back
+};
+
+}  // namespace logbucket::storage

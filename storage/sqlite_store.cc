@@ -1,0 +1,416 @@
+#include "storage/sqlite_store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <sys/file.h>
+
+#include <cerrno>
+
+#include "storage/store_internal.h"
+
+namespace logbucket::storage {
+
+namespace {
+
+// Keys are BLOBs so that every comparison is memcmp: listing is in UTF-8 byte order whatever the
+// bytes. Tables keyed by (bucket, key) are WITHOUT ROWID so that a listing is one range scan of
+// the primary key. Object bytes are referenced by data_id, never stored or named by key.
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS buckets (
+  name TEXT NOT NULL PRIMARY KEY,
+  owner TEXT NOT NULL,
+  region TEXT NOT NULL,
+  created_ms INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS bucket_settings (
+  bucket TEXT NOT NULL REFERENCES buckets (name),
+  name TEXT NOT NULL,
+  value BLOB NOT NULL,
+  PRIMARY KEY (bucket, name)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bucket_settings_by_name ON bucket_settings (name, bucket);
+CREATE TABLE IF NOT EXISTS objects (
+  bucket TEXT NOT NULL REFERENCES buckets (name),
+  object_key BLOB NOT NULL,
+  data_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  parts_count INTEGER NOT NULL,
+  version_id TEXT NOT NULL,
+  extras BLOB NOT NULL,
+  PRIMARY KEY (bucket, object_key)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS uploads (
+  upload_id TEXT NOT NULL PRIMARY KEY,
+  bucket TEXT NOT NULL REFERENCES buckets (name),
+  object_key BLOB NOT NULL,
+  owner TEXT NOT NULL,
+  initiated_ms INTEGER NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_algorithm TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  extras BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS uploads_by_key ON uploads (bucket, object_key, initiated_ms, upload_id);
+CREATE TABLE IF NOT EXISTS parts (
+  upload_id TEXT NOT NULL REFERENCES uploads (upload_id),
+  part_number INTEGER NOT NULL,
+  data_id TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL,
+  checksums BLOB NOT NULL,
+  PRIMARY KEY (upload_id, part_number)
+) WITHOUT ROWID;
+PRAGMA user_version = 1;
+)sql";
+
+std::expected<UniqueFd, Error> LockDataDir(const std::filesystem::path& data_dir) {
+  const std::filesystem::path path = data_dir / "LOCK";
+  UniqueFd fd(::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644));
+  if (fd.get() < 0) {
+    return std::unexpected(ErrnoError("open", path, errno));
+  }
+  if (::flock(fd.get(), LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      return std::unexpected(Error{
+          ErrorCode::kIo,
+          fmt::format("{} is in use by another Logbucket store (close it first)", path.string())});
+    }
+    return std::unexpected(ErrnoError("flock", path, errno));
+  }
+  return fd;
+}
+
+std::expected<ReferencedIds, Error> ReferencedDataIds(Database& db) {
+  auto stmt = db.Prepare("SELECT data_id FROM objects UNION ALL SELECT data_id FROM parts");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  ReferencedIds ids;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      break;
+    }
+    ids.Add(stmt->ColumnBytes(0));
+  }
+  ids.Seal();
+  return ids;
+}
+
+BucketRecord ReadBucketRow(const Statement& row) {
+  return BucketRecord{.name = row.ColumnString(0),
+                      .owner_account_id = row.ColumnString(1),
+                      .region = row.ColumnString(2),
+                      .created_ms = row.ColumnInt(3)};
+}
+
+// Collects column 0 of every row of `sql` (bound to `bucket` when not empty) into `out`.
+std::expected<void, Error> CollectIds(Database& db, std::string_view sql, std::string_view bucket,
+                                      std::vector<std::string>& out) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  if (!bucket.empty()) {
+    stmt->BindText(1, bucket);
+  }
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      return {};
+    }
+    out.push_back(stmt->ColumnString(0));
+  }
+}
+
+std::expected<void, Error> RunWithBucket(Database& db, std::string_view sql,
+                                         std::string_view bucket) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket);
+  return stmt->Run();
+}
+
+}  // namespace
+
+std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Options& options) {
+  auto state = std::make_unique<State>(options);
+  if (auto made = state->layout.CreateDirectories(options.fsync); !made) {
+    return std::unexpected(std::move(made.error()));
+  }
+  auto lock = LockDataDir(options.data_dir);
+  if (!lock) {
+    return std::unexpected(std::move(lock.error()));
+  }
+  state->lock_fd = std::move(*lock);
+  auto db = Database::Open(options.data_dir / "meta.db", options.fsync);
+  if (!db) {
+    return std::unexpected(std::move(db.error()));
+  }
+  state->db = std::move(*db);
+  if (auto created = state->db->Exec(kSchema); !created) {
+    return std::unexpected(std::move(created.error()));
+  }
+  auto referenced = ReferencedDataIds(*state->db);
+  if (!referenced) {
+    return std::unexpected(std::move(referenced.error()));
+  }
+  auto removed = state->layout.RemoveLeftovers(*referenced);
+  if (!removed) {
+    return std::unexpected(std::move(removed.error()));
+  }
+  if (*removed > 0) {
+    StorageLogger()->info("removed {} leftover file(s) of interrupted writes in {}", *removed,
+                          options.data_dir.string());
+  }
+  return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(state)));
+}
+
+SqliteStore::SqliteStore(std::unique_ptr<State> state) : state_(std::move(state)) {}
+
+SqliteStore::~SqliteStore() = default;
+
+const std::filesystem::path& SqliteStore::data_dir() const { return state_->options.data_dir; }
+
+std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket) {
+  std::lock_guard lock(state_->mu);
+  auto stmt = state_->db->Prepare(
+      "INSERT OR IGNORE INTO buckets (name, owner, region, created_ms) VALUES (?1, ?2, ?3, ?4)");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket.name)
+      .BindText(2, bucket.owner_account_id)
+      .BindText(3, bucket.region)
+      .BindInt(4, bucket.created_ms != 0 ? bucket.created_ms : NowMs());
+  if (auto inserted = stmt->Run(); !inserted) {
+    return inserted;
+  }
+  if (state_->db->Changes() == 0) {
+    return std::unexpected(
+        Error{ErrorCode::kBucketExists, fmt::format("bucket {} exists", bucket.name)});
+  }
+  return {};
+}
+
+std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name) {
+  std::lock_guard lock(state_->mu);
+  auto stmt =
+      state_->db->Prepare("SELECT name, owner, region, created_ms FROM buckets WHERE name = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, name);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::unexpected(
+        Error{ErrorCode::kBucketNotFound, fmt::format("no bucket named {}", name)});
+  }
+  return ReadBucketRow(*stmt);
+}
+
+std::expected<std::vector<BucketRecord>, Error> SqliteStore::ListBuckets() {
+  std::lock_guard lock(state_->mu);
+  auto stmt =
+      state_->db->Prepare("SELECT name, owner, region, created_ms FROM buckets ORDER BY name");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  std::vector<BucketRecord> buckets;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      return buckets;
+    }
+    buckets.push_back(ReadBucketRow(*stmt));
+  }
+}
+
+std::expected<void, Error> SqliteStore::DeleteBucket(std::string_view name) {
+  std::vector<std::string> part_files;
+  {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto tx = Transaction::Begin(db);
+    if (!tx) {
+      return std::unexpected(std::move(tx.error()));
+    }
+    if (auto exists = RequireBucket(db, name); !exists) {
+      return exists;
+    }
+    auto any = db.Prepare("SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1");
+    if (!any) {
+      return std::unexpected(std::move(any.error()));
+    }
+    any->BindText(1, name);
+    auto row = any->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (*row) {
+      return std::unexpected(
+          Error{ErrorCode::kBucketNotEmpty, fmt::format("bucket {} still has objects", name)});
+    }
+    if (auto ids = CollectIds(db,
+                              "SELECT p.data_id FROM parts p JOIN uploads u"
+                              " ON p.upload_id = u.upload_id WHERE u.bucket = ?1",
+                              name, part_files);
+        !ids) {
+      return ids;
+    }
+    for (const char* sql :
+         {"DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?1)",
+          "DELETE FROM uploads WHERE bucket = ?1", "DELETE FROM bucket_settings WHERE bucket = ?1",
+          "DELETE FROM buckets WHERE name = ?1"}) {
+      if (auto deleted = RunWithBucket(db, sql, name); !deleted) {
+        return deleted;
+      }
+    }
+    if (auto committed = tx->Commit(); !committed) {
+      return committed;
+    }
+  }
+  state_->RemoveDataFiles(part_files);
+  return {};
+}
+
+std::expected<void, Error> SqliteStore::PutBucketSetting(std::string_view bucket,
+                                                         std::string_view name,
+                                                         std::string_view value) {
+  std::lock_guard lock(state_->mu);
+  auto tx = Transaction::Begin(*state_->db);
+  if (!tx) {
+    return std::unexpected(std::move(tx.error()));
+  }
+  if (auto exists = RequireBucket(*state_->db, bucket); !exists) {
+    return exists;
+  }
+  auto stmt = state_->db->Prepare(
+      "INSERT OR REPLACE INTO bucket_settings (bucket, name, value) VALUES (?1, ?2, ?3)");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindText(2, name).BindBlob(3, value);
+  if (auto stored = stmt->Run(); !stored) {
+    return stored;
+  }
+  return tx->Commit();
+}
+
+std::expected<std::optional<std::string>, Error> SqliteStore::GetBucketSetting(
+    std::string_view bucket, std::string_view name) {
+  std::lock_guard lock(state_->mu);
+  auto stmt =
+      state_->db->Prepare("SELECT value FROM bucket_settings WHERE bucket = ?1 AND name = ?2");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindText(2, name);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (*row) {
+    return stmt->ColumnString(0);
+  }
+  if (auto exists = RequireBucket(*state_->db, bucket); !exists) {
+    return std::unexpected(std::move(exists.error()));
+  }
+  return std::nullopt;
+}
+
+std::expected<void, Error> SqliteStore::DeleteBucketSetting(std::string_view bucket,
+                                                            std::string_view name) {
+  std::lock_guard lock(state_->mu);
+  auto tx = Transaction::Begin(*state_->db);
+  if (!tx) {
+    return std::unexpected(std::move(tx.error()));
+  }
+  if (auto exists = RequireBucket(*state_->db, bucket); !exists) {
+    return exists;
+  }
+  auto stmt = state_->db->Prepare("DELETE FROM bucket_settings WHERE bucket = ?1 AND name = ?2");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindText(2, name);
+  if (auto deleted = stmt->Run(); !deleted) {
+    return deleted;
+  }
+  return tx->Commit();
+}
+
+std::expected<std::vector<std::pair<std::string, std::string>>, Error>
+SqliteStore::ListBucketSettings(std::string_view name) {
+  std::lock_guard lock(state_->mu);
+  auto stmt = state_->db->Prepare(
+      "SELECT bucket, value FROM bucket_settings WHERE name = ?1 ORDER BY bucket");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, name);
+  std::vector<std::pair<std::string, std::string>> settings;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      return settings;
+    }
+    settings.emplace_back(stmt->ColumnString(0), stmt->ColumnString(1));
+  }
+}
+
+std::expected<void, Error> SqliteStore::Reset() {
+  std::vector<std::string> files;
+  {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto tx = Transaction::Begin(db);
+    if (!tx) {
+      return std::unexpected(std::move(tx.error()));
+    }
+    for (const char* sql : {"SELECT data_id FROM objects", "SELECT data_id FROM parts"}) {
+      if (auto ids = CollectIds(db, sql, {}, files); !ids) {
+        return ids;
+      }
+    }
+    // Children before parents, so the foreign keys hold at every step.
+    for (const char* sql : {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects",
+                            "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
+      if (auto deleted = db.Exec(sql); !deleted) {
+        return deleted;
+      }
+    }
+    if (auto committed = tx->Commit(); !committed) {
+      return committed;
+    }
+  }
+  // Files of writes in flight are not touched: they are either committed later (and then
+  // referenced) or discarded by their PendingWrite.
+  state_->RemoveDataFiles(files);
+  return {};
+}
+
+}  // namespace logbucket::storage

@@ -1,0 +1,466 @@
+// SqliteStore's multipart uploads: uploads, parts, completion and abort.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <limits>
+
+#include "storage/record_codec.h"
+#include "storage/sqlite_store.h"
+#include "storage/store_internal.h"
+
+namespace logbucket::storage {
+
+namespace {
+
+// 128 random bits as 32 hex digits: URL-safe without escaping, unguessable, unique in practice.
+constexpr size_t kUploadIdBytes = 16;
+
+#define LOGBUCKET_UPLOAD_COLUMNS                                                            \
+  "upload_id, bucket, object_key, owner, initiated_ms, storage_class, checksum_algorithm, " \
+  "checksum_type, extras"
+
+Error NoSuchUpload(std::string_view upload_id) {
+  return Error{ErrorCode::kUploadNotFound, fmt::format("no multipart upload {}", upload_id)};
+}
+
+std::expected<UploadRecord, Error> ReadUploadRow(const Statement& row) {
+  UploadRecord upload;
+  upload.upload_id = row.ColumnString(0);
+  upload.bucket = row.ColumnString(1);
+  upload.key = row.ColumnString(2);
+  upload.owner_account_id = row.ColumnString(3);
+  upload.initiated_ms = row.ColumnInt(4);
+  upload.storage_class = row.ColumnString(5);
+  upload.checksum_algorithm = row.ColumnString(6);
+  upload.checksum_type = row.ColumnString(7);
+  if (auto decoded = DecodeUploadExtras(row.ColumnBytes(8), upload); !decoded) {
+    return std::unexpected(std::move(decoded.error()));
+  }
+  return upload;
+}
+
+std::expected<UploadRecord, Error> SelectUpload(Database& db, std::string_view upload_id) {
+  auto stmt = db.Prepare("SELECT " LOGBUCKET_UPLOAD_COLUMNS " FROM uploads WHERE upload_id = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, upload_id);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::unexpected(NoSuchUpload(upload_id));
+  }
+  return ReadUploadRow(*stmt);
+}
+
+// Deletes the upload's rows and returns the data ids of its parts. Call inside a transaction.
+std::expected<std::vector<std::string>, Error> DeleteUploadRows(Database& db,
+                                                                std::string_view upload_id) {
+  auto ids = SelectPartDataIds(db, upload_id);
+  if (!ids) {
+    return ids;
+  }
+  for (const char* sql :
+       {"DELETE FROM parts WHERE upload_id = ?1", "DELETE FROM uploads WHERE upload_id = ?1"}) {
+    auto stmt = db.Prepare(sql);
+    if (!stmt) {
+      return std::unexpected(std::move(stmt.error()));
+    }
+    stmt->BindText(1, upload_id);
+    if (auto deleted = stmt->Run(); !deleted) {
+      return std::unexpected(std::move(deleted.error()));
+    }
+  }
+  return ids;
+}
+
+// An open part file, read outside the lock while CompleteUpload concatenates.
+struct PartSource {
+  UniqueFd fd;
+  std::filesystem::path path;
+  uint64_t size = 0;
+};
+
+}  // namespace
+
+std::expected<UploadRecord, Error> SqliteStore::CreateUpload(UploadRecord upload) {
+  if (upload.upload_id.empty()) {
+    auto id = RandomHex(kUploadIdBytes);
+    if (!id) {
+      return std::unexpected(std::move(id.error()));
+    }
+    upload.upload_id = std::move(*id);
+  }
+  if (upload.initiated_ms == 0) {
+    upload.initiated_ms = NowMs();
+  }
+  std::lock_guard lock(state_->mu);
+  Database& db = *state_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) {
+    return std::unexpected(std::move(tx.error()));
+  }
+  if (auto exists = RequireBucket(db, upload.bucket); !exists) {
+    return std::unexpected(std::move(exists.error()));
+  }
+  auto stmt = db.Prepare("INSERT INTO uploads (" LOGBUCKET_UPLOAD_COLUMNS
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, upload.upload_id)
+      .BindText(2, upload.bucket)
+      .BindBlob(3, upload.key)
+      .BindText(4, upload.owner_account_id)
+      .BindInt(5, upload.initiated_ms)
+      .BindText(6, upload.storage_class)
+      .BindText(7, upload.checksum_algorithm)
+      .BindText(8, upload.checksum_type)
+      .BindBlob(9, EncodeUploadExtras(upload));
+  if (auto inserted = stmt->Run(); !inserted) {
+    return std::unexpected(std::move(inserted.error()));
+  }
+  if (auto committed = tx->Commit(); !committed) {
+    return std::unexpected(std::move(committed.error()));
+  }
+  return upload;
+}
+
+std::expected<UploadRecord, Error> SqliteStore::GetUpload(std::string_view bucket,
+                                                          std::string_view key,
+                                                          std::string_view upload_id) {
+  std::lock_guard lock(state_->mu);
+  auto upload = SelectUpload(*state_->db, upload_id);
+  if (!upload) {
+    return upload;
+  }
+  if (upload->bucket != bucket || upload->key != key) {
+    return std::unexpected(NoSuchUpload(upload_id));
+  }
+  return upload;
+}
+
+std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload_id,
+                                                         PendingWrite data, PartRecord record) {
+  record.size = data.size();
+  if (record.last_modified_ms == 0) {
+    record.last_modified_ms = NowMs();
+  }
+  auto data_id = state_->Install(data);
+  if (!data_id) {
+    data.Discard();
+    return std::unexpected(std::move(data_id.error()));
+  }
+  auto replaced = [&]() -> std::expected<std::optional<std::string>, Error> {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto tx = Transaction::Begin(db);
+    if (!tx) {
+      return std::unexpected(std::move(tx.error()));
+    }
+    if (auto upload = SelectUpload(db, upload_id); !upload) {
+      return std::unexpected(std::move(upload.error()));
+    }
+    std::optional<std::string> old;
+    auto select = db.Prepare("SELECT data_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+    if (!select) {
+      return std::unexpected(std::move(select.error()));
+    }
+    select->BindText(1, upload_id).BindInt(2, record.part_number);
+    auto row = select->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (*row) {
+      old = select->ColumnString(0);
+    }
+    auto stmt = db.Prepare(
+        "INSERT OR REPLACE INTO parts (upload_id, part_number, data_id, size, etag,"
+        " last_modified_ms, checksums) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    if (!stmt) {
+      return std::unexpected(std::move(stmt.error()));
+    }
+    stmt->BindText(1, upload_id)
+        .BindInt(2, record.part_number)
+        .BindText(3, *data_id)
+        .BindInt(4, static_cast<int64_t>(record.size))
+        .BindText(5, record.etag)
+        .BindInt(6, record.last_modified_ms)
+        .BindBlob(7, EncodeMap(record.checksums));
+    if (auto stored = stmt->Run(); !stored) {
+      return std::unexpected(std::move(stored.error()));
+    }
+    if (auto committed = tx->Commit(); !committed) {
+      return std::unexpected(std::move(committed.error()));
+    }
+    return old;
+  }();
+  if (!replaced) {
+    data.Discard();
+    return std::unexpected(std::move(replaced.error()));
+  }
+  State::Adopt(data);
+  if (*replaced) {
+    state_->RemoveDataFiles({**replaced});
+  }
+  return record;
+}
+
+std::expected<PartPage, Error> SqliteStore::ListParts(std::string_view upload_id,
+                                                      uint32_t after_part, size_t max_parts) {
+  std::lock_guard lock(state_->mu);
+  Database& db = *state_->db;
+  if (auto upload = SelectUpload(db, upload_id); !upload) {
+    return std::unexpected(std::move(upload.error()));
+  }
+  auto stmt = db.Prepare(
+      "SELECT part_number, size, etag, last_modified_ms, checksums FROM parts"
+      " WHERE upload_id = ?1 AND part_number > ?2 ORDER BY part_number LIMIT ?3");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, upload_id)
+      .BindInt(2, after_part)
+      .BindInt(3, static_cast<int64_t>(std::min<uint64_t>(max_parts, 1ULL << 32) + 1));
+  PartPage page;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      break;
+    }
+    PartRecord part;
+    part.part_number = static_cast<uint32_t>(stmt->ColumnInt(0));
+    part.size = static_cast<uint64_t>(stmt->ColumnInt(1));
+    part.etag = stmt->ColumnString(2);
+    part.last_modified_ms = stmt->ColumnInt(3);
+    if (auto decoded = DecodeMap(stmt->ColumnBytes(4), part.checksums); !decoded) {
+      return std::unexpected(std::move(decoded.error()));
+    }
+    page.parts.push_back(std::move(part));
+  }
+  if (page.parts.size() > max_parts) {
+    page.parts.resize(max_parts);
+    page.truncated = true;
+  }
+  return page;
+}
+
+std::expected<UploadPage, Error> SqliteStore::ListUploads(std::string_view bucket,
+                                                          std::string_view prefix,
+                                                          std::string_view key_marker,
+                                                          std::string_view upload_id_marker,
+                                                          size_t max_uploads) {
+  // S3's markers: without key_marker both are ignored; key_marker alone resumes after that key;
+  // with upload_id_marker too, uploads of key_marker that come after the marker upload in
+  // (initiated, upload id) order are included. When the marker upload is unknown, those of
+  // key_marker whose id sorts after the marker are included, as S3 documents it.
+  std::lock_guard lock(state_->mu);
+  Database& db = *state_->db;
+  if (auto exists = RequireBucket(db, bucket); !exists) {
+    return std::unexpected(std::move(exists.error()));
+  }
+  std::optional<int64_t> marker_initiated;
+  if (!key_marker.empty() && !upload_id_marker.empty()) {
+    auto marker = SelectUpload(db, upload_id_marker);
+    if (marker && marker->bucket == bucket && marker->key == key_marker) {
+      marker_initiated = marker->initiated_ms;
+    } else if (!marker && marker.error().code != ErrorCode::kUploadNotFound) {
+      return std::unexpected(std::move(marker.error()));
+    }
+  }
+  auto stmt = db.Prepare(
+      "SELECT " LOGBUCKET_UPLOAD_COLUMNS
+      " FROM uploads"
+      " WHERE bucket = ?1 AND object_key >= ?2 AND (?3 IS NULL OR object_key < ?3)"
+      " AND (?4 IS NULL OR object_key > ?4"
+      "      OR (object_key = ?4 AND ?5 IS NOT NULL AND (initiated_ms, upload_id) > (?5, ?6))"
+      "      OR (object_key = ?4 AND ?5 IS NULL AND ?6 IS NOT NULL AND upload_id > ?6))"
+      " ORDER BY object_key, initiated_ms, upload_id LIMIT ?7");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  const std::string lower = std::max(std::string(prefix), std::string(key_marker));
+  const std::optional<std::string> upper = PrefixSuccessor(prefix);
+  stmt->BindText(1, bucket).BindBlob(2, lower);
+  if (upper) {
+    stmt->BindBlob(3, *upper);
+  }
+  if (!key_marker.empty()) {
+    stmt->BindBlob(4, key_marker);
+    if (marker_initiated) {
+      stmt->BindInt(5, *marker_initiated);
+    }
+    if (!upload_id_marker.empty()) {
+      stmt->BindText(6, upload_id_marker);
+    }
+  }
+  stmt->BindInt(7,
+                static_cast<int64_t>(
+                    std::min<uint64_t>(max_uploads, std::numeric_limits<int64_t>::max() - 1) + 1));
+  UploadPage page;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      break;
+    }
+    auto upload = ReadUploadRow(*stmt);
+    if (!upload) {
+      return std::unexpected(std::move(upload.error()));
+    }
+    page.uploads.push_back(std::move(*upload));
+  }
+  if (page.uploads.size() > max_uploads) {
+    page.uploads.resize(max_uploads);
+    page.truncated = true;
+  }
+  return page;
+}
+
+std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
+    std::string_view upload_id, const std::vector<uint32_t>& part_numbers, ObjectRecord record,
+    const WriteCondition& condition) {
+  // 1. Under the lock: the upload and an open descriptor for each named part, so the bytes are
+  //    those of the parts as they are now even if a part is replaced or aborted meanwhile.
+  std::vector<PartSource> sources;
+  {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto upload = SelectUpload(db, upload_id);
+    if (!upload) {
+      return std::unexpected(std::move(upload.error()));
+    }
+    record.bucket = upload->bucket;
+    record.key = upload->key;
+    auto stmt =
+        db.Prepare("SELECT data_id, size FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+    if (!stmt) {
+      return std::unexpected(std::move(stmt.error()));
+    }
+    for (uint32_t number : part_numbers) {
+      stmt->BindText(1, upload_id).BindInt(2, number);
+      auto row = stmt->Step();
+      if (!row) {
+        return std::unexpected(std::move(row.error()));
+      }
+      if (!*row) {
+        return std::unexpected(Error{ErrorCode::kPartNotFound,
+                                     fmt::format("upload {} has no part {}", upload_id, number)});
+      }
+      PartSource source;
+      source.path = state_->layout.DataPath(stmt->ColumnBytes(0));
+      source.size = static_cast<uint64_t>(stmt->ColumnInt(1));
+      auto fd = OpenForReading(source.path);
+      if (!fd) {
+        return std::unexpected(std::move(fd.error()));
+      }
+      source.fd = UniqueFd(*fd);
+      sources.push_back(std::move(source));
+      stmt->Reset();
+    }
+  }
+  record.size = 0;
+  record.part_sizes.clear();
+  for (const PartSource& source : sources) {
+    record.size += source.size;
+    record.part_sizes.push_back(source.size);
+  }
+  record.parts_count = static_cast<uint32_t>(part_numbers.size());
+  if (record.last_modified_ms == 0) {
+    record.last_modified_ms = NowMs();
+  }
+
+  // 2. Without the lock: concatenate into a new data file and install it.
+  auto data = BeginWrite();
+  if (!data) {
+    return std::unexpected(std::move(data.error()));
+  }
+  for (const PartSource& source : sources) {
+    if (auto copied = CopyFile(source.fd.get(), source.path, source.size, data->fd_, data->path_);
+        !copied) {
+      return std::unexpected(std::move(copied.error()));
+    }
+    data->size_ += source.size;
+  }
+  sources.clear();
+  auto data_id = state_->Install(*data);
+  if (!data_id) {
+    data->Discard();
+    return std::unexpected(std::move(data_id.error()));
+  }
+
+  // 3. Under the lock, one transaction: the object row replaces any current object and the
+  //    upload with all its parts (including parts not named) goes away.
+  std::vector<std::string> obsolete;
+  auto committed = [&]() -> std::expected<void, Error> {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto tx = Transaction::Begin(db);
+    if (!tx) {
+      return std::unexpected(std::move(tx.error()));
+    }
+    if (auto upload = SelectUpload(db, upload_id); !upload) {
+      return std::unexpected(std::move(upload.error()));  // aborted or completed meanwhile
+    }
+    auto old = CheckReplace(db, record.bucket, record.key, condition);
+    if (!old) {
+      return std::unexpected(std::move(old.error()));
+    }
+    auto parts = DeleteUploadRows(db, upload_id);
+    if (!parts) {
+      return std::unexpected(std::move(parts.error()));
+    }
+    if (auto stored = UpsertObject(db, record, *data_id); !stored) {
+      return stored;
+    }
+    if (auto done = tx->Commit(); !done) {
+      return done;
+    }
+    obsolete = std::move(*parts);
+    if (*old) {
+      obsolete.push_back(std::move(**old));
+    }
+    return {};
+  }();
+  if (!committed) {
+    data->Discard();
+    return std::unexpected(std::move(committed.error()));
+  }
+  State::Adopt(*data);
+  state_->RemoveDataFiles(obsolete);
+  return record;
+}
+
+std::expected<void, Error> SqliteStore::AbortUpload(std::string_view upload_id) {
+  std::vector<std::string> parts;
+  {
+    std::lock_guard lock(state_->mu);
+    Database& db = *state_->db;
+    auto tx = Transaction::Begin(db);
+    if (!tx) {
+      return std::unexpected(std::move(tx.error()));
+    }
+    if (auto upload = SelectUpload(db, upload_id); !upload) {
+      return std::unexpected(std::move(upload.error()));
+    }
+    auto deleted = DeleteUploadRows(db, upload_id);
+    if (!deleted) {
+      return std::unexpected(std::move(deleted.error()));
+    }
+    if (auto done = tx->Commit(); !done) {
+      return done;
+    }
+    parts = std::move(*deleted);
+  }
+  state_->RemoveDataFiles(parts);
+  return {};
+}
+
+}  // namespace logbucket::storage

@@ -1,0 +1,278 @@
+#include "storage/store_internal.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include "storage/record_codec.h"
+
+namespace logbucket::storage {
+
+namespace {
+
+// Data file ids are 128 random bits: collisions are not a practical concern.
+constexpr size_t kDataIdBytes = 16;
+
+#define LOGBUCKET_OBJECT_COLUMNS                                                             \
+  "object_key, data_id, size, etag, last_modified_ms, owner, storage_class, checksum_type, " \
+  "parts_count, version_id, extras"
+
+std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::string_view bucket) {
+  StoredObject stored;
+  ObjectRecord& record = stored.record;
+  record.bucket = std::string(bucket);
+  record.key = row.ColumnString(0);
+  stored.data_id = row.ColumnString(1);
+  record.size = static_cast<uint64_t>(row.ColumnInt(2));
+  record.etag = row.ColumnString(3);
+  record.last_modified_ms = row.ColumnInt(4);
+  record.owner_account_id = row.ColumnString(5);
+  record.storage_class = row.ColumnString(6);
+  record.checksum_type = row.ColumnString(7);
+  record.parts_count = static_cast<uint32_t>(row.ColumnInt(8));
+  record.version_id = row.ColumnString(9);
+  if (auto decoded = DecodeObjectExtras(row.ColumnBytes(10), record); !decoded) {
+    decoded.error().message += fmt::format(" ({}/{})", bucket, record.key);
+    return std::unexpected(std::move(decoded.error()));
+  }
+  return stored;
+}
+
+}  // namespace
+
+std::expected<std::string, Error> SqliteStore::State::Install(PendingWrite& data) {
+  if (data.fd_ < 0) {
+    return std::unexpected(
+        Error{ErrorCode::kInternal, "PendingWrite was already committed or moved from"});
+  }
+  auto actual = FileSize(data.fd_, data.path_);
+  if (!actual) {
+    return std::unexpected(std::move(actual.error()));
+  }
+  if (*actual != data.size_) {
+    return std::unexpected(
+        Error{ErrorCode::kIo, fmt::format("{} holds {} bytes, {} were appended",
+                                          data.path_.string(), *actual, data.size_)});
+  }
+  if (data.fsync_) {
+    if (auto synced = SyncFd(data.fd_, data.path_); !synced) {
+      return std::unexpected(std::move(synced.error()));
+    }
+  }
+  auto id = RandomHex(kDataIdBytes);
+  if (!id) {
+    return std::unexpected(std::move(id.error()));
+  }
+  std::filesystem::path target = layout.DataPath(*id);
+  if (auto renamed = layout.MoveIntoPlace(data.path_, *id, data.fsync_); !renamed) {
+    return std::unexpected(std::move(renamed.error()));
+  }
+  ::close(data.fd_);
+  data.fd_ = -1;
+  data.path_ = std::move(target);
+  if (data.fsync_) {
+    if (auto synced = SyncDirectory(data.path_.parent_path()); !synced) {
+      return std::unexpected(std::move(synced.error()));
+    }
+  }
+  return *id;
+}
+
+void SqliteStore::State::Adopt(PendingWrite& data) { data.path_.clear(); }
+
+void SqliteStore::State::RemoveDataFiles(const std::vector<std::string>& ids) const {
+  for (const std::string& id : ids) {
+    if (auto removed = RemoveFile(layout.DataPath(id)); !removed) {
+      StorageLogger()->warn("could not remove a data file, the next start will: {}",
+                            removed.error().message);
+    }
+  }
+}
+
+std::shared_ptr<spdlog::logger> StorageLogger() {
+  // Cloned from the default logger so it follows the server's sinks; not registered, so a
+  // registry reset elsewhere cannot invalidate it.
+  static const std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("storage")) {
+      return existing;
+    }
+    return spdlog::default_logger()->clone("storage");
+  }();
+  return logger;
+}
+
+TimestampMs NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
+  std::string successor(prefix);
+  while (!successor.empty() && static_cast<unsigned char>(successor.back()) == 0xff) {
+    successor.pop_back();
+  }
+  if (successor.empty()) {
+    return std::nullopt;
+  }
+  successor.back() = static_cast<char>(static_cast<unsigned char>(successor.back()) + 1);
+  return successor;
+}
+
+std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket) {
+  auto stmt = db.Prepare("SELECT 1 FROM buckets WHERE name = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::unexpected(
+        Error{ErrorCode::kBucketNotFound, fmt::format("no bucket named {}", bucket)});
+  }
+  return {};
+}
+
+std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
+                                                               std::string_view bucket,
+                                                               std::string_view key) {
+  auto stmt = db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS
+                         " FROM objects WHERE bucket = ?1 AND object_key = ?2");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindBlob(2, key);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  auto stored = ReadObjectRow(*stmt, bucket);
+  if (!stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  return std::move(*stored);
+}
+
+std::expected<std::vector<ObjectRecord>, Error> SelectObjectRange(
+    Database& db, std::string_view bucket, std::string_view lower,
+    const std::optional<std::string>& upper, int64_t limit) {
+  // Two statements rather than "?3 IS NULL OR key < ?3" so the planner always sees both bounds
+  // of the primary-key range.
+  auto stmt = upper ? db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS
+                                 " FROM objects WHERE bucket = ?1 AND object_key >= ?2"
+                                 " AND object_key < ?3 ORDER BY object_key LIMIT ?4")
+                    : db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS
+                                 " FROM objects WHERE bucket = ?1 AND object_key >= ?2"
+                                 " ORDER BY object_key LIMIT ?4");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindBlob(2, lower).BindInt(4, limit);
+  if (upper) {
+    stmt->BindBlob(3, *upper);
+  }
+  std::vector<ObjectRecord> records;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      return records;
+    }
+    auto stored = ReadObjectRow(*stmt, bucket);
+    if (!stored) {
+      return std::unexpected(std::move(stored.error()));
+    }
+    records.push_back(std::move(stored->record));
+  }
+}
+
+std::expected<std::optional<std::string>, Error> CheckReplace(Database& db, std::string_view bucket,
+                                                              std::string_view key,
+                                                              const WriteCondition& condition) {
+  if (auto exists = RequireBucket(db, bucket); !exists) {
+    return std::unexpected(std::move(exists.error()));
+  }
+  auto stmt = db.Prepare("SELECT data_id, etag FROM objects WHERE bucket = ?1 AND object_key = ?2");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindBlob(2, key);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (condition.must_not_exist && *row) {
+    return std::unexpected(Error{ErrorCode::kConditionFailed,
+                                 fmt::format("{}/{} exists (must not exist)", bucket, key)});
+  }
+  if (condition.etag_equals) {
+    if (!*row) {
+      return std::unexpected(
+          Error{ErrorCode::kConditionFailed,
+                fmt::format("{}/{} does not exist (ETag required)", bucket, key)});
+    }
+    if (stmt->ColumnBytes(1) != *condition.etag_equals) {
+      return std::unexpected(Error{ErrorCode::kConditionFailed,
+                                   fmt::format("{}/{} has ETag {}, not {}", bucket, key,
+                                               stmt->ColumnBytes(1), *condition.etag_equals)});
+    }
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  return stmt->ColumnString(0);
+}
+
+std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record,
+                                        std::string_view data_id) {
+  auto stmt = db.Prepare("INSERT OR REPLACE INTO objects (bucket, " LOGBUCKET_OBJECT_COLUMNS
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, record.bucket)
+      .BindBlob(2, record.key)
+      .BindText(3, data_id)
+      .BindInt(4, static_cast<int64_t>(record.size))
+      .BindText(5, record.etag)
+      .BindInt(6, record.last_modified_ms)
+      .BindText(7, record.owner_account_id)
+      .BindText(8, record.storage_class)
+      .BindText(9, record.checksum_type)
+      .BindInt(10, record.parts_count)
+      .BindText(11, record.version_id)
+      .BindBlob(12, EncodeObjectExtras(record));
+  return stmt->Run();
+}
+
+std::expected<std::vector<std::string>, Error> SelectPartDataIds(Database& db,
+                                                                 std::string_view upload_id) {
+  auto stmt = db.Prepare("SELECT data_id FROM parts WHERE upload_id = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, upload_id);
+  std::vector<std::string> ids;
+  while (true) {
+    auto row = stmt->Step();
+    if (!row) {
+      return std::unexpected(std::move(row.error()));
+    }
+    if (!*row) {
+      return ids;
+    }
+    ids.push_back(stmt->ColumnString(0));
+  }
+}
+
+}  // namespace logbucket::storage
