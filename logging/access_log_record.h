@@ -20,7 +20,12 @@ struct AccessLogRecord {
   std::string requester;   // "arn:aws:iam::<account>:user/<name>"; "" when anonymous -> "-"
   std::string request_id;  // equals the x-amz-request-id response header
   std::string operation;   // "REST.GET.OBJECT", "BATCH.DELETE.OBJECT"...
-  std::string key;         // raw (decoded) key; "" -> "-". The formatter URL-encodes it.
+  // The key as Amazon takes it before logging it; "" -> "-". The formatter URL-encodes it once
+  // (keeping '/'). For REST operations this is the key as it appeared, still percent-encoded, in
+  // the request path, which is why Amazon's REST records show keys effectively encoded twice
+  // ("my%2520file" for "my file"); for BATCH.DELETE.OBJECT (keys from the XML body) and
+  // lifecycle S3.* records it is the decoded key, encoded once.
+  std::string key;
   // The request line as received, without quotes: "GET /b/k?x HTTP/1.1". nullopt -> bare "-".
   std::optional<std::string> request_uri;
   int http_status = 0;        // 0 -> "-"

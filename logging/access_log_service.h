@@ -28,6 +28,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "logging/access_log_record.h"
+#include "logging/access_log_sink.h"
 #include "logging/clock.h"
 #include "logging/log_object_writer.h"
 #include "logging/logging_configuration.h"
@@ -54,7 +55,7 @@ struct FlushResult {
   std::vector<std::string> problems;      // one line per group that stayed pending, with reason
 };
 
-class AccessLogService {
+class AccessLogService final : public AccessLogSink {
  public:
   AccessLogService(AccessLogOptions options, LogObjectWriter& writer, const Clock& clock);
   ~AccessLogService();  // calls Stop()
@@ -75,7 +76,7 @@ class AccessLogService {
   void SetConfiguration(const std::string& source_bucket, const SourceBucketInfo& info,
                         std::optional<LoggingConfiguration> config);
   std::optional<LoggingConfiguration> GetConfiguration(const std::string& source_bucket) const;
-  bool IsEnabled(const std::string& source_bucket) const;
+  bool IsEnabled(const std::string& source_bucket) const override;
   // The logging loop that `source_bucket` -> `target_bucket` would close given the current
   // registry: the buckets in order, first == last == source_bucket ("a", "b", "a"); empty when
   // there is none. A target equal to the source is the loop {source, source}.
@@ -84,7 +85,7 @@ class AccessLogService {
 
   // --- Records -------------------------------------------------------------------------------
   // Formats and spools the record when record.bucket has logging enabled; otherwise no-op.
-  void Submit(const AccessLogRecord& record);
+  void Submit(const AccessLogRecord& record) override;
 
   // --- Delivery ------------------------------------------------------------------------------
   // Delivers now: every source bucket, or only `source_bucket`.
