@@ -1,2 +1,179 @@
-// Composition root (being written): wires config, storage, logging, s3 and http.
-int main() { return 1; }
+// The composition root: loads the configuration, opens storage, wires the access-log pipeline
+// to storage through the LogObjectWriter port, builds the S3 service and the HTTP server, and
+// runs until SIGINT/SIGTERM, then delivers the pending access logs before exiting.
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+
+#include <nlohmann/json.hpp>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "config/config.h"
+#include "logging/access_log_service.h"
+#include "logging/clock.h"
+#include "server/http/server.h"
+#include "server/s3/log_delivery.h"
+#include "server/s3/service.h"
+#include "server/s3/xml/xml_common.h"
+#include "storage/sqlite_store.h"
+
+namespace {
+
+using namespace logbucket;
+
+s3::ServiceOptions ServiceOptionsOf(const config::Config& c) {
+  s3::ServiceOptions o;
+  o.region = c.s3.region;
+  o.virtual_host_domain = c.server.domain;
+  o.verify_signatures = c.auth.mode == config::Config::Auth::Mode::kVerify;
+  o.max_clock_skew = c.auth.max_skew;
+  o.max_object_bytes = c.server.max_object_bytes;
+  for (const auto& a : c.accounts) {
+    s3::Account account{a.id, a.canonical_id, a.display_name, {}};
+    for (const auto& u : a.users) account.users.push_back({u.name, u.access_key, u.secret_key});
+    o.accounts.push_back(std::move(account));
+  }
+  return o;
+}
+
+std::string EndpointOf(const config::Config& c, uint16_t port) {
+  std::string host = c.server.listen_host;
+  if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+  if (host.find(':') != std::string::npos) host = "[" + host + "]";
+  return "http://" + host + ":" + std::to_string(port);
+}
+
+nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
+                        logging::AccessLogService& access_log,
+                        std::chrono::steady_clock::time_point started, const std::string& endpoint) {
+  nlohmann::json status;
+  status["version"] = config::Version();
+  status["endpoint"] = endpoint;
+  status["region"] = c.s3.region;
+  status["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
+                                 std::chrono::steady_clock::now() - started)
+                                 .count();
+  nlohmann::json buckets = nlohmann::json::array();
+  if (auto all = store.ListBuckets()) {
+    for (const auto& b : *all) {
+      nlohmann::json entry{{"name", b.name},
+                           {"owner_account_id", b.owner_account_id},
+                           {"region", b.region},
+                           {"created", s3::xml::FormatIso8601(b.created_ms)}};
+      if (auto config = access_log.GetConfiguration(b.name)) {
+        entry["logging"] = {{"target_bucket", config->target_bucket},
+                            {"target_prefix", config->target_prefix},
+                            {"key_format", config->key_format == logging::KeyFormat::kSimplePrefix
+                                               ? "SimplePrefix"
+                                               : "PartitionedPrefix"}};
+      } else {
+        entry["logging"] = nullptr;
+      }
+      buckets.push_back(std::move(entry));
+    }
+  }
+  status["buckets"] = std::move(buckets);
+  status["access_logging"] = access_log.StatusJson();
+  return status;
+}
+
+int Run(int argc, char** argv) {
+  auto env = [](const std::string& name) -> std::optional<std::string> {
+    const char* v = std::getenv(name.c_str());
+    if (v == nullptr) return std::nullopt;
+    return std::string(v);
+  };
+  auto loaded = config::Load(argc, argv, env);
+  if (!loaded) {
+    std::fprintf(stderr, "logbucket: %s\n", loaded.error().message.c_str());
+    return 2;
+  }
+  if (loaded->action != config::Action::kRun) {
+    std::fputs(loaded->text.c_str(), stdout);
+    return 0;
+  }
+  const config::Config& c = loaded->config;
+  auto logger = spdlog::stderr_color_mt("logbucket");
+  spdlog::set_default_logger(logger);
+  spdlog::set_level(spdlog::level::from_str(c.diagnostics.level));
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ [%n] %v");
+
+  auto store = storage::SqliteStore::Open({c.storage.data_dir, c.storage.fsync});
+  if (!store) {
+    std::fprintf(stderr, "logbucket: cannot open the data directory %s: %s\n",
+                 c.storage.data_dir.c_str(), store.error().message.c_str());
+    return 1;
+  }
+  s3::StoreLogObjectWriter writer(**store);
+  logging::SystemClock clock;
+  logging::AccessLogOptions log_options;
+  log_options.spool_dir = c.storage.data_dir / "logspool";
+  log_options.flush_interval = c.logging.flush_interval;
+  log_options.strict_permissions = c.logging.strict_permissions;
+  log_options.source_region_field = c.logging.source_region_field;
+  log_options.max_object_bytes = c.logging.max_object_bytes;
+  log_options.spool_max_bytes = c.logging.spool_max_bytes;
+  logging::AccessLogService access_log(log_options, writer, clock);
+  if (auto ok = access_log.Open(); !ok) {
+    std::fprintf(stderr, "logbucket: %s\n", ok.error().c_str());
+    return 1;
+  }
+  s3::Service service(ServiceOptionsOf(c), **store, access_log);
+  if (auto ok = service.LoadLoggingConfigurations(); !ok) {
+    std::fprintf(stderr, "logbucket: %s\n", ok.error().c_str());
+    return 1;
+  }
+
+  http::ServerOptions server_options;
+  server_options.host = c.server.listen_host;
+  server_options.port = c.server.listen_port;
+  server_options.threads = c.server.threads;
+  server_options.max_header_bytes = c.server.max_header_bytes;
+  // Room for aws-chunked framing around the largest object.
+  server_options.max_body_bytes = c.server.max_object_bytes + c.server.max_object_bytes / 64 + (1 << 20);
+  server_options.idle_timeout = c.server.idle_timeout;
+  server_options.read_timeout = c.server.read_timeout;
+  server_options.shutdown_timeout = c.server.shutdown_timeout;
+  server_options.virtual_host_domain = c.server.domain;
+
+  auto started = std::chrono::steady_clock::now();
+  std::string endpoint;
+  http::AdminHooks admin;
+  admin.status_json = [&] { return StatusOf(c, **store, access_log, started, endpoint).dump(2); };
+  admin.flush = [&](const std::optional<std::string>& bucket) { return access_log.Flush(bucket); };
+  if (c.admin.allow_reset) {
+    admin.reset = [&] {
+      access_log.Reset();
+      if (auto ok = (*store)->Reset(); !ok) spdlog::error("reset failed: {}", ok.error().message);
+    };
+  }
+  http::Server server(server_options, service, access_log, admin);
+  if (auto ok = server.Listen(); !ok) {
+    std::fprintf(stderr, "logbucket: cannot listen on %s\n", ok.error().c_str());
+    return 1;
+  }
+  endpoint = EndpointOf(c, server.port());
+  access_log.Start();
+  const auto& user = c.accounts.front().users.front();
+  std::printf("Logbucket %s ready: endpoint %s region %s access key %s secret key %s data %s\n",
+              config::Version(), endpoint.c_str(), c.s3.region.c_str(), user.access_key.c_str(),
+              user.secret_key.c_str(), c.storage.data_dir.c_str());
+  std::fflush(stdout);
+  server.Run(true);
+  access_log.Stop();  // delivers what is pending, like a last interval boundary
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "logbucket: fatal: %s\n", e.what());
+    return 1;
+  }
+}

@@ -1,10 +1,10 @@
 // http::Server: the Beast/Asio transport. A listener accepts connections; each connection is a
 // session on its own strand with a fresh parser per request (header limit, body limit, read and
-// idle timeouts, keep-alive). The session hands the request head to the s3::RequestHandler (s3::Service), streams the
-// body into the returned BodySink, streams the response (GET bodies straight from the object's
-// file), and, when the response is complete, builds the request's access-log record(s) from the
-// LogFacts plus its own measurements and submits them: the only call site of
-// AccessLogService::Submit. Requests under /_logbucket/ are admin endpoints.
+// idle timeouts, keep-alive). The session hands the request head to the s3::RequestHandler
+// (s3::Service), streams the body into the returned BodySink, streams the response (GET bodies
+// straight from the object's file), and, when the response is complete, builds the request's
+// access-log record(s) from the LogFacts plus its own measurements and submits them: the only call
+// site of AccessLogSink::Submit. Requests under /_logbucket/ are admin endpoints.
 //
 // Thread-safety: Run() blocks on `threads` I/O threads; Stop() may be called from any thread
 // (and is called on SIGINT/SIGTERM). `handler` and `access_log` must outlive the server.
@@ -19,6 +19,7 @@
 #include <string>
 
 #include "logging/access_log_service.h"
+#include "logging/access_log_sink.h"
 #include "server/s3/request_handler.h"
 
 namespace logbucket::http {
@@ -30,9 +31,20 @@ struct ServerOptions {
   uint64_t max_header_bytes = 16 * 1024;
   // Largest request body accepted on the wire (object limit plus aws-chunked overhead).
   uint64_t max_body_bytes = (5ull << 30) + (64ull << 20);
+  // How long a kept-alive connection may wait for the first byte of its next request.
   std::chrono::milliseconds idle_timeout{60'000};
+  // Deadline for the whole request header (from its first byte), and for each 64 KiB piece of
+  // the body: a client trickling bytes slower than that is cut off.
   std::chrono::milliseconds read_timeout{60'000};
   std::chrono::milliseconds shutdown_timeout{10'000};
+  // Deadline for the peer to accept each piece (up to 64 KiB) of a response.
+  std::chrono::milliseconds write_timeout{60'000};
+  // A request body nobody wants (the answer was ready after the header) is read and discarded
+  // up to this size, to keep the connection; beyond it the connection is closed instead.
+  uint64_t max_drain_bytes = 1ull << 20;
+  // Virtual-hosted style domain: a request whose Host is <bucket>.<domain> is never an admin
+  // request, whatever its path ("/_logbucket/x" is then an object key).
+  std::string virtual_host_domain = "localhost";
 };
 
 // Admin endpoints' behaviour, provided by main.
@@ -46,7 +58,7 @@ struct AdminHooks {
 
 class Server {
  public:
-  Server(ServerOptions options, s3::RequestHandler& handler, logging::AccessLogService& access_log,
+  Server(ServerOptions options, s3::RequestHandler& handler, logging::AccessLogSink& access_log,
          AdminHooks admin);
   ~Server();
   Server(const Server&) = delete;

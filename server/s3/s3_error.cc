@@ -59,6 +59,7 @@ constexpr ErrorInfo kErrors[] = {
      "The target bucket for logging does not exist"},
     {ErrorCode::kInvalidToken, "InvalidToken", 400,
      "The provided token is malformed or otherwise invalid."},
+    {ErrorCode::kInvalidURI, "InvalidURI", 400, "Couldn't parse the specified URI."},
     {ErrorCode::kKeyTooLongError, "KeyTooLongError", 400, "Your key is too long"},
     {ErrorCode::kMalformedPolicy, "MalformedPolicy", 400, "Policies must be valid JSON"},
     {ErrorCode::kMalformedXML, "MalformedXML", 400,
@@ -102,6 +103,20 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kSlowDown, "SlowDown", 503, "Please reduce your request rate."},
     {ErrorCode::kXAmzContentSHA256Mismatch, "XAmzContentSHA256Mismatch", 400,
      "The provided 'x-amz-content-sha256' header does not match what was computed."},
+    {ErrorCode::kInvalidLocationConstraint, "InvalidLocationConstraint", 400,
+     "The specified location-constraint is not valid"},
+    {ErrorCode::kMetadataTooLarge, "MetadataTooLarge", 400,
+     "Your metadata headers exceed the maximum allowed metadata size."},
+    {ErrorCode::kInvalidStorageClass, "InvalidStorageClass", 400,
+     "The storage class you specified is not valid"},
+    {ErrorCode::kNoSuchVersion, "NoSuchVersion", 404,
+     "The specified version does not exist."},
+    {ErrorCode::kInvalidPartNumber, "InvalidPartNumber", 416,
+     "The requested partnumber is not satisfiable"},
+    {ErrorCode::kAccessControlListNotSupported, "AccessControlListNotSupported", 400,
+     "The bucket does not allow ACLs"},
+    {ErrorCode::kInvalidBucketAclWithObjectOwnership, "InvalidBucketAclWithObjectOwnership", 400,
+     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting"},
     {ErrorCode::kInvalidObjectName, "InvalidObjectName", 400, "Object name contains invalid bytes"},
     {ErrorCode::kConditionalRequestConflict, "ConditionalRequestConflict", 409,
      "A conflicting operation occurred. If using PutObject you can retry the request. If using "
@@ -113,7 +128,9 @@ const ErrorInfo& Info(ErrorCode code) {
   for (const auto& info : kErrors) {
     if (info.code == code) return info;
   }
-  return kErrors[12];  // InternalError; every enumerator has a row (checked by a unit test)
+  static const ErrorInfo kUnknown{ErrorCode::kInternalError, "InternalError", 500,
+                                  "We encountered an internal error. Please try again."};
+  return kUnknown;  // never reached: every enumerator has a row (checked by a unit test)
 }
 
 }  // namespace

@@ -1,0 +1,450 @@
+#include "server/http/session.h"
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <array>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <chrono>
+#include <exception>
+#include <limits>
+#include <span>
+#include <utility>
+
+#include "server/http/admin.h"
+#include "server/http/wire.h"
+#include "server/s3/headers.h"
+
+namespace logbucket::http {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using SteadyClock = std::chrono::steady_clock;
+
+constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
+// Reading bodies a few KiB per syscall halves upload throughput (reference/environment.md).
+constexpr size_t kPieceBytes = 64 * 1024;
+// After an answer that leaves a request body unread, the rest is read and discarded this long
+// so that closing does not reset the connection before the client has read the answer.
+constexpr std::chrono::milliseconds kLingerTime{1000};
+
+bool IsQuietDisconnect(const beast::error_code& ec) {
+  return ec == asio::error::eof || ec == asio::error::operation_aborted ||
+         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
+         ec == beast::error::timeout || ec == bhttp::error::end_of_stream;
+}
+
+// Errors after which the peer is gone or silent: nothing more is read from it.
+bool IsPeerFailure(const beast::error_code& ec) {
+  return IsQuietDisconnect(ec) || ec == bhttp::error::partial_message;
+}
+
+std::string RemoteIp(const tcp::socket& socket) {
+  beast::error_code ec;
+  tcp::endpoint endpoint = socket.remote_endpoint(ec);
+  if (ec) return "";
+  asio::ip::address address = endpoint.address();
+  if (address.is_v6() && address.to_v6().is_v4_mapped()) {
+    return asio::ip::make_address_v4(asio::ip::v4_mapped, address.to_v6()).to_string();
+  }
+  return address.to_string();
+}
+
+}  // namespace
+
+std::shared_ptr<spdlog::logger> HttpLogger() {
+  static std::shared_ptr<spdlog::logger> logger = [] {
+    if (auto existing = spdlog::get("http")) return existing;
+    try {
+      return spdlog::stderr_color_mt("http");
+    } catch (const spdlog::spdlog_ex&) {  // registered meanwhile by another thread
+      return spdlog::get("http");
+    }
+  }();
+  return logger;
+}
+
+void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
+  std::lock_guard lock(mutex_);
+  sessions_.emplace(session.get(), session);
+}
+
+void SessionRegistry::Remove(const Session* session) {
+  std::lock_guard lock(mutex_);
+  sessions_.erase(session);
+}
+
+size_t SessionRegistry::size() const {
+  std::lock_guard lock(mutex_);
+  return sessions_.size();
+}
+
+void SessionRegistry::CloseAll() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& [key, weak] : sessions_) {
+      if (auto session = weak.lock()) live.push_back(std::move(session));
+    }
+  }
+  for (auto& session : live) session->RequestClose();
+}
+
+Session::Session(tcp::socket socket, SessionContext context)
+    : stream_(std::move(socket)), piece_(kPieceBytes), context_(context) {
+  remote_ip_ = RemoteIp(stream_.socket());
+}
+
+Session::~Session() { context_.registry.Remove(this); }
+
+void Session::Start() {
+  asio::co_spawn(stream_.get_executor(), Run(shared_from_this()), [](std::exception_ptr error) {
+    if (!error) return;
+    try {
+      std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+      HttpLogger()->error("session ended by an exception: {}", e.what());
+    }
+  });
+}
+
+void Session::RequestClose() {
+  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+    self->closing_ = true;
+    if (self->idle_) self->stream_.cancel();
+  });
+}
+
+asio::awaitable<void> Session::Run(std::shared_ptr<Session> self) {
+  try {
+    while (co_await self->ServeOne()) {
+    }
+  } catch (const std::exception& e) {
+    HttpLogger()->debug("connection from {} dropped: {}", self->remote_ip_, e.what());
+  }
+  self->Close();
+}
+
+void Session::Close() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+  stream_.close();
+}
+
+void Session::FillHead(Exchange& exchange) {
+  const auto& message = exchange.parser->get();
+  s3::RequestHead& head = exchange.head;
+  head.method = std::string(message.method_string());
+  head.target = std::string(message.target());
+  head.http_version = message.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  for (const auto& field : message) {
+    head.headers.Add(std::string(field.name_string()), std::string(field.value()));
+  }
+}
+
+asio::awaitable<bool> Session::ServeOne() {
+  const ServerOptions& options = context_.options;
+  if (closing_ || context_.stopping.load()) co_return false;
+  if (buffer_.size() == 0) {
+    idle_ = true;
+    stream_.expires_after(options.idle_timeout);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kPieceBytes), kAwait);
+    idle_ = false;
+    if (ec) {
+      if (!IsQuietDisconnect(ec)) HttpLogger()->debug("read from {}: {}", remote_ip_, ec.message());
+      co_return false;
+    }
+    buffer_.commit(n);
+  }
+
+  Exchange exchange;
+  exchange.measurements.first_request_byte = SteadyClock::now();
+  exchange.head.received_at = std::chrono::system_clock::now();
+  exchange.head.remote_ip = remote_ip_;
+  exchange.head.request_id = NewRequestId();
+  exchange.head.host_id = NewHostId();
+  Parser& parser = exchange.parser.emplace();
+  parser.header_limit(static_cast<uint32_t>(
+      std::min<uint64_t>(options.max_header_bytes, std::numeric_limits<uint32_t>::max())));
+  // Bodies are limited after the header, so that an announced oversized body still reaches
+  // the S3 layer and gets its EntityTooLarge answer.
+  parser.body_limit(boost::none);
+  stream_.expires_after(options.read_timeout);
+  auto [read_error, header_size] =
+      co_await bhttp::async_read_header(stream_, buffer_, parser, kAwait);
+  FillHead(exchange);
+  if (read_error) co_return co_await AnswerBadHeader(exchange, read_error);
+
+  const auto& message = parser.get();
+  exchange.head_request = message.method() == bhttp::verb::head;
+  exchange.keep_alive = message.keep_alive();
+  exchange.http10 = message.version() == 10;
+  exchange.has_body = parser.chunked() || (parser.content_length() && *parser.content_length() > 0);
+  exchange.expect_continue = message.version() >= 11 &&
+                             s3::EqualsIgnoreCase(message[bhttp::field::expect], "100-continue");
+  if (!parser.chunked() && parser.content_length()) {
+    exchange.head.content_length = *parser.content_length();
+  }
+  if (!exchange.has_body) exchange.measurements.last_request_byte = SteadyClock::now();
+
+  s3::Response response;
+  bool admin = IsAdminRequest(exchange.head.target, exchange.head.headers.Get("Host").value_or(""),
+                              options.virtual_host_domain);
+  if (admin) {
+    response = HandleAdminRequest(exchange.head.method, exchange.head.target, context_.admin);
+    if (!co_await DrainBody(exchange)) exchange.must_close = true;
+  } else {
+    s3::Dispatch dispatch;
+    response = StartRequest(exchange, dispatch);
+    if (dispatch.sink) {
+      response = co_await FeedBody(exchange, *dispatch.sink);
+    } else if (!exchange.must_close && !co_await DrainBody(exchange)) {
+      exchange.must_close = true;
+    }
+  }
+  // A body that was not read to its end: the answer is the last thing that happened to it.
+  if (exchange.measurements.last_request_byte == SteadyClock::time_point{}) {
+    exchange.measurements.last_request_byte = SteadyClock::now();
+  }
+
+  bool keep_alive =
+      exchange.keep_alive && !exchange.must_close && !closing_ && !context_.stopping.load();
+  bool written = co_await WriteResponse(exchange, response, keep_alive);
+  if (!admin) SubmitRecords(exchange, response);
+  if (written && exchange.must_close) co_await LingeringClose();
+  bool reusable = written && keep_alive;
+  co_return reusable;
+}
+
+s3::Response Session::StartRequest(Exchange& exchange, s3::Dispatch& dispatch) {
+  try {
+    dispatch = context_.handler.Start(exchange.head);
+  } catch (const std::exception& e) {
+    HttpLogger()->error("request {} failed in the handler: {}", exchange.head.request_id, e.what());
+    dispatch = {};
+    exchange.must_close = exchange.has_body;
+    return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+  }
+  if (dispatch.sink) return {};
+  if (dispatch.response) return std::move(*dispatch.response);
+  HttpLogger()->error("request {}: the handler returned neither a response nor a body sink",
+                      exchange.head.request_id);
+  exchange.must_close = exchange.has_body;
+  return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+}
+
+s3::Response Session::SafeTransportError(const s3::RequestHead& head, const s3::S3Error& error) {
+  try {
+    return context_.handler.TransportError(head, error);
+  } catch (const std::exception& e) {
+    HttpLogger()->error("request {}: TransportError threw: {}", head.request_id, e.what());
+    s3::Response response;
+    response.status = error.http_status();
+    response.error_code = std::string(error.code_name());
+    response.headers.Add("x-amz-request-id", head.request_id);
+    response.headers.Add("x-amz-id-2", head.host_id);
+    return response;
+  }
+}
+
+asio::awaitable<bool> Session::AnswerBadHeader(Exchange& exchange, beast::error_code error) {
+  if (IsPeerFailure(error)) {
+    if (!IsQuietDisconnect(error)) {
+      HttpLogger()->debug("request header from {}: {}", remote_ip_, error.message());
+    }
+    co_return false;
+  }
+  s3::S3Error s3_error(s3::ErrorCode::kInvalidRequest,
+                       "The request could not be parsed as HTTP/1.1: " + error.message());
+  if (error == bhttp::error::header_limit) {
+    s3_error = s3::S3Error(s3::ErrorCode::kMaxMessageLengthExceeded,
+                           "Your request header section exceeds the maximum allowed size.");
+  }
+  HttpLogger()->debug("bad request header from {}: {}", remote_ip_, error.message());
+  s3::Response response = SafeTransportError(exchange.head, s3_error);
+  exchange.measurements.last_request_byte = SteadyClock::now();
+  if (co_await WriteResponse(exchange, response, false)) co_await LingeringClose();
+  co_return false;
+}
+
+asio::awaitable<s3::Response> Session::FeedBody(Exchange& exchange, s3::BodySink& sink) {
+  const ServerOptions& options = context_.options;
+  Parser& parser = *exchange.parser;
+  // The sink's own methods are guarded: an exception there must not cross the coroutine.
+  auto finish = [&]() -> s3::Response {
+    try {
+      return sink.Finish();
+    } catch (const std::exception& e) {
+      HttpLogger()->error("request {}: body sink Finish threw: {}", exchange.head.request_id,
+                          e.what());
+      return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+    }
+  };
+  auto abort = [&](const s3::S3Error& error) -> s3::Response {
+    exchange.must_close = true;
+    try {
+      return sink.Abort(error);
+    } catch (const std::exception& e) {
+      HttpLogger()->error("request {}: body sink Abort threw: {}", exchange.head.request_id,
+                          e.what());
+      return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+    }
+  };
+
+  if (!parser.chunked() && parser.content_length() &&
+      *parser.content_length() > options.max_body_bytes) {
+    co_return abort(s3::S3Error(s3::ErrorCode::kEntityTooLarge));
+  }
+  if (!exchange.has_body) co_return finish();
+  if (exchange.expect_continue) {
+    stream_.expires_after(options.write_timeout);
+    auto [ec, n] = co_await asio::async_write(
+        stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()), kAwait);
+    if (ec) co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
+  }
+  parser.body_limit(options.max_body_bytes);
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    stream_.expires_after(options.read_timeout);
+    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kAwait);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    size_t got = piece_.size() - body.size;
+    if (got > 0) {
+      std::expected<void, s3::S3Error> written;
+      try {
+        written = sink.Write(std::string_view(piece_.data(), got));
+      } catch (const std::exception& e) {
+        HttpLogger()->error("request {}: body sink Write threw: {}", exchange.head.request_id,
+                            e.what());
+        written = std::unexpected(s3::S3Error(s3::ErrorCode::kInternalError));
+      }
+      if (!written) co_return abort(written.error());
+    }
+    if (ec) {
+      HttpLogger()->debug("request {} body from {}: {}", exchange.head.request_id, remote_ip_,
+                          ec.message());
+      if (ec == bhttp::error::body_limit)
+        co_return abort(s3::S3Error(s3::ErrorCode::kEntityTooLarge));
+      if (ec == beast::error::timeout) co_return abort(s3::S3Error(s3::ErrorCode::kRequestTimeout));
+      co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
+    }
+  }
+  exchange.measurements.last_request_byte = SteadyClock::now();
+  co_return finish();
+}
+
+asio::awaitable<bool> Session::DrainBody(Exchange& exchange) {
+  const ServerOptions& options = context_.options;
+  Parser& parser = *exchange.parser;
+  if (!exchange.has_body) co_return true;
+  // The client waits for "100 Continue" before sending; it may never send the body now.
+  if (exchange.expect_continue) co_return false;
+  if (parser.content_length() && *parser.content_length() > options.max_drain_bytes) {
+    co_return false;
+  }
+  parser.body_limit(options.max_drain_bytes);
+  stream_.expires_after(options.read_timeout);  // one deadline for the whole small body
+  while (!parser.is_done()) {
+    auto& body = parser.get().body();
+    body.data = piece_.data();
+    body.size = piece_.size();
+    auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kAwait);
+    if (ec == bhttp::error::need_buffer) ec = {};
+    if (ec) co_return false;
+  }
+  exchange.measurements.last_request_byte = SteadyClock::now();
+  co_return true;
+}
+
+asio::awaitable<bool> Session::WriteResponse(Exchange& exchange, const s3::Response& response,
+                                             bool keep_alive) {
+  const ServerOptions& options = context_.options;
+  ExchangeMeasurements& measured = exchange.measurements;
+  ResponseFraming framing = PlanResponse(response, exchange.head_request);
+  std::string head = RenderResponseHead(response, exchange.head_request, keep_alive,
+                                        exchange.http10, std::chrono::system_clock::now());
+  measured.first_response_byte = SteadyClock::now();
+  stream_.expires_after(options.write_timeout);
+
+  bool from_file = framing.send_body && response.file;
+  // A small string body goes out with the head in one write; larger ones follow in pieces.
+  size_t inline_body = 0;
+  if (framing.send_body && !from_file) {
+    inline_body = std::min<size_t>(response.body.size(), kPieceBytes);
+  }
+  std::array<asio::const_buffer, 2> first{asio::buffer(head),
+                                          asio::buffer(response.body.data(), inline_body)};
+  auto [ec, n] = co_await asio::async_write(stream_, first, kAwait);
+  measured.body_bytes_sent = n > head.size() ? n - head.size() : 0;
+  uint64_t sent_total = measured.body_bytes_sent;
+  uint64_t remaining = framing.body_length - std::min<uint64_t>(framing.body_length, sent_total);
+  uint64_t file_offset = response.file_offset;
+  while (!ec && remaining > 0) {
+    std::string_view piece;
+    if (from_file) {
+      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, piece_.size()));
+      auto got = response.file->ReadAt(file_offset + sent_total, std::span(piece_.data(), want));
+      if (!got || *got == 0) {
+        HttpLogger()->error("request {}: object file read failed at offset {}: {}",
+                            exchange.head.request_id, file_offset + sent_total,
+                            got ? "file shorter than its record" : got.error().message);
+        break;
+      }
+      piece = std::string_view(piece_.data(), *got);
+    } else {
+      piece = std::string_view(response.body).substr(sent_total, kPieceBytes);
+    }
+    stream_.expires_after(options.write_timeout);
+    auto [write_error, written] =
+        co_await asio::async_write(stream_, asio::buffer(piece.data(), piece.size()), kAwait);
+    ec = write_error;
+    sent_total += written;
+    remaining -= written;
+  }
+  measured.body_bytes_sent = sent_total;
+  measured.last_response_byte = SteadyClock::now();
+  if (ec && !IsQuietDisconnect(ec)) {
+    HttpLogger()->debug("response {} to {}: {}", exchange.head.request_id, remote_ip_,
+                        ec.message());
+  }
+  co_return !ec && remaining == 0;
+}
+
+asio::awaitable<void> Session::LingeringClose() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(
+      std::min<std::chrono::milliseconds>(kLingerTime, context_.options.read_timeout));
+  for (;;) {
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(piece_), kAwait);
+    if (ec) break;
+  }
+}
+
+void Session::SubmitRecords(const Exchange& exchange, const s3::Response& response) {
+  try {
+    auto records = BuildAccessLogRecords(exchange.head, response, exchange.measurements,
+                                         context_.options.virtual_host_domain);
+    for (const auto& record : records) {
+      if (context_.access_log.IsEnabled(record.bucket)) context_.access_log.Submit(record);
+    }
+  } catch (const std::exception& e) {
+    HttpLogger()->error("request {}: access-log record not submitted: {}", exchange.head.request_id,
+                        e.what());
+  }
+}
+
+}  // namespace logbucket::http

@@ -1,0 +1,245 @@
+// The route table: one row per operation (method, resource kind, selecting sub-resource,
+// access-log operation name, handler, body mode), and helpers shared by the operations.
+#include <array>
+#include <ctime>
+
+#include "server/s3/operation.h"
+
+namespace logbucket::s3 {
+namespace {
+
+using K = Target::Kind;
+
+constexpr Route kRoutes[] = {
+    {"GET", K::kService, "", "REST.GET.SERVICE", ListBuckets},
+
+    {"PUT", K::kBucket, "", "REST.PUT.BUCKET", CreateBucket, BodyMode::kBuffered},
+    {"HEAD", K::kBucket, "", "REST.HEAD.BUCKET", HeadBucket},
+    {"DELETE", K::kBucket, "", "REST.DELETE.BUCKET", DeleteBucket},
+    {"GET", K::kBucket, "", "REST.GET.BUCKET", ListObjects},
+    {"GET", K::kBucket, "location", "REST.GET.LOCATION", GetBucketLocation},
+    {"GET", K::kBucket, "uploads", "REST.GET.UPLOADS", ListMultipartUploads},
+    {"POST", K::kBucket, "delete", "REST.POST.MULTI_OBJECT_DELETE", DeleteObjects,
+     BodyMode::kBuffered},
+    {"GET", K::kBucket, "versioning", "REST.GET.VERSIONING", GetBucketVersioning},
+    {"PUT", K::kBucket, "logging", "REST.PUT.LOGGING_STATUS", PutBucketLogging,
+     BodyMode::kBuffered},
+    {"GET", K::kBucket, "logging", "REST.GET.LOGGING_STATUS", GetBucketLogging},
+    {"POST", K::kBucket, "logging", "REST.POST.LOGGING_STATUS", PostBucketLogging},
+    {"PUT", K::kBucket, "policy", "REST.PUT.BUCKETPOLICY", PutBucketPolicy, BodyMode::kBuffered},
+    {"GET", K::kBucket, "policy", "REST.GET.BUCKETPOLICY", GetBucketPolicy},
+    {"DELETE", K::kBucket, "policy", "REST.DELETE.BUCKETPOLICY", DeleteBucketPolicy},
+    {"PUT", K::kBucket, "acl", "REST.PUT.ACL", PutBucketAcl, BodyMode::kBuffered},
+    {"GET", K::kBucket, "acl", "REST.GET.ACL", GetBucketAcl},
+    {"PUT", K::kBucket, "ownershipControls", "REST.PUT.OWNERSHIP_CONTROLS",
+     PutBucketOwnershipControls, BodyMode::kBuffered},
+    {"GET", K::kBucket, "ownershipControls", "REST.GET.OWNERSHIP_CONTROLS",
+     GetBucketOwnershipControls},
+    {"DELETE", K::kBucket, "ownershipControls", "REST.DELETE.OWNERSHIP_CONTROLS",
+     DeleteBucketOwnershipControls},
+
+    {"PUT", K::kObject, "", "REST.PUT.OBJECT", PutObject, BodyMode::kStreamed},
+    {"GET", K::kObject, "", "REST.GET.OBJECT", GetObject},
+    {"HEAD", K::kObject, "", "REST.HEAD.OBJECT", HeadObject},
+    {"DELETE", K::kObject, "", "REST.DELETE.OBJECT", DeleteObject},
+    {"POST", K::kObject, "uploads", "REST.POST.UPLOADS", CreateMultipartUpload},
+    {"PUT", K::kObject, "uploadId", "REST.PUT.PART", UploadPart, BodyMode::kStreamed},
+    {"POST", K::kObject, "uploadId", "REST.POST.UPLOAD", CompleteMultipartUpload,
+     BodyMode::kBuffered},
+    {"DELETE", K::kObject, "uploadId", "REST.DELETE.UPLOAD", AbortMultipartUpload},
+    {"GET", K::kObject, "uploadId", "REST.GET.UPLOAD", ListParts},
+    {"GET", K::kObject, "logging", "REST.GET.LOGGING_STATUS", KeyLoggingStatus},
+    {"PUT", K::kObject, "logging", "REST.PUT.LOGGING_STATUS", KeyLoggingStatus},
+};
+
+struct KnownSubresource {
+  std::string_view query_name;
+  std::string_view log_name;  // REST.<METHOD>.<log_name> when not implemented
+};
+
+// Sub-resources in the order they take precedence; the log names are Amazon's.
+constexpr KnownSubresource kBucketSubresources[] = {
+    {"logging", "LOGGING_STATUS"},
+    {"uploads", "UPLOADS"},
+    {"delete", "MULTI_OBJECT_DELETE"},
+    {"location", "LOCATION"},
+    {"policy", "BUCKETPOLICY"},
+    {"policyStatus", "POLICY_STATUS"},
+    {"acl", "ACL"},
+    {"ownershipControls", "OWNERSHIP_CONTROLS"},
+    {"versioning", "VERSIONING"},
+    {"versions", "BUCKETVERSIONS"},
+    {"cors", "CORS"},
+    {"lifecycle", "LIFECYCLE"},
+    {"encryption", "ENCRYPTION"},
+    {"tagging", "TAGGING"},
+    {"website", "WEBSITE"},
+    {"notification", "NOTIFICATION"},
+    {"replication", "REPLICATION"},
+    {"requestPayment", "REQUEST_PAYMENT"},
+    {"accelerate", "ACCELERATE"},
+    {"analytics", "ANALYTICS"},
+    {"metrics", "METRICS"},
+    {"inventory", "INVENTORY"},
+    {"intelligent-tiering", "INTELLIGENT_TIERING"},
+    {"object-lock", "OBJECT_LOCK_CONFIGURATION"},
+    {"publicAccessBlock", "PUBLIC_ACCESS_BLOCK"},
+};
+
+constexpr KnownSubresource kObjectSubresources[] = {
+    {"uploadId", "UPLOAD"},
+    {"uploads", "UPLOADS"},
+    {"logging", "LOGGING_STATUS"},
+    {"acl", "ACL"},
+    {"tagging", "OBJECT_TAGGING"},
+    {"attributes", "OBJECT_ATTRIBUTES"},
+    {"legal-hold", "LEGAL_HOLD"},
+    {"retention", "RETENTION"},
+    {"restore", "RESTORE"},
+    {"select", "SELECT"},
+    {"torrent", "TORRENT"},
+};
+
+bool HasParam(const sigv4::QueryParams& query, std::string_view name) {
+  for (const auto& [n, v] : query) {
+    if (n == name) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+const Route* FindRoute(std::string_view method, Target::Kind kind, const sigv4::QueryParams& query,
+                       std::string* operation_if_unimplemented) {
+  std::string_view sub;
+  std::string_view sub_log;
+  if (kind == K::kBucket) {
+    for (const auto& s : kBucketSubresources) {
+      if (HasParam(query, s.query_name)) {
+        sub = s.query_name;
+        sub_log = s.log_name;
+        break;
+      }
+    }
+  } else if (kind == K::kObject) {
+    for (const auto& s : kObjectSubresources) {
+      if (HasParam(query, s.query_name)) {
+        sub = s.query_name;
+        sub_log = s.log_name;
+        break;
+      }
+    }
+  }
+  for (const auto& route : kRoutes) {
+    if (route.method == method && route.kind == kind && route.subresource == sub) return &route;
+  }
+  std::string resource = std::string(sub_log);
+  if (resource.empty()) {
+    resource = kind == K::kService ? "SERVICE" : kind == K::kBucket ? "BUCKET" : "OBJECT";
+  }
+  *operation_if_unimplemented = "REST." + std::string(method) + "." + resource;
+  return nullptr;
+}
+
+std::optional<std::string_view> OpContext::Query(std::string_view name) const {
+  for (const auto& [n, v] : query) {
+    if (n == name) return std::string_view(v);
+  }
+  return std::nullopt;
+}
+
+std::string OpContext::Resource() const {
+  if (target.kind == K::kService) return "/";
+  if (target.kind == K::kBucket) return "/" + target.bucket;
+  return "/" + target.bucket + "/" + target.key;
+}
+
+Response XmlResponse(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.Set("Content-Type", "application/xml");
+  r.body = std::move(body);
+  return r;
+}
+
+Response EmptyResponse(int status) {
+  Response r;
+  r.status = status;
+  return r;
+}
+
+namespace {
+constexpr std::array<const char*, 7> kDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
+std::string HttpDate(int64_t ms_since_epoch) {
+  time_t t = static_cast<time_t>(ms_since_epoch / 1000);
+  struct tm tm {};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
+           kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return buf;
+}
+
+std::optional<int64_t> ParseHttpDate(std::string_view text) {
+  // RFC 7231 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"; also ISO 8601 "1994-11-06T08:49:37Z".
+  std::string s(text);
+  struct tm tm {};
+  const char* end = strptime(s.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  if (end == nullptr || *end != '\0') {
+    tm = {};
+    end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+    if (end == nullptr) return std::nullopt;
+    if (*end == '.') {
+      ++end;
+      while (*end >= '0' && *end <= '9') ++end;
+    }
+    if (*end != 'Z' || end[1] != '\0') return std::nullopt;
+  }
+  return static_cast<int64_t>(timegm(&tm)) * 1000;
+}
+
+bool ValidRegionName(std::string_view name) {
+  if (name.size() < 5 || name.size() > 32) return false;
+  int parts = 1;
+  for (char c : name) {
+    if (c == '-') {
+      ++parts;
+    } else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      return false;
+    }
+  }
+  return parts >= 3 && name.front() != '-' && name.back() >= '0' && name.back() <= '9';
+}
+
+bool ValidBucketName(std::string_view name) {
+  // S3's general purpose bucket naming rules.
+  if (name.size() < 3 || name.size() > 63) return false;
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  int dots = 0;
+  bool all_digits_or_dots = true;
+  for (size_t i = 0; i < name.size(); ++i) {
+    char c = name[i];
+    if (!alnum(c) && c != '-' && c != '.') return false;
+    if (c == '.') {
+      ++dots;
+      if (i > 0 && (name[i - 1] == '.' || name[i - 1] == '-')) return false;
+      if (i + 1 < name.size() && name[i + 1] == '-') return false;
+    } else if (!(c >= '0' && c <= '9')) {
+      all_digits_or_dots = false;
+    }
+  }
+  if (dots == 3 && all_digits_or_dots) return false;  // formatted like an IP address
+  if (name.starts_with("xn--") || name.starts_with("sthree-") || name.starts_with("amzn-s3-demo-"))
+    return false;
+  if (name.ends_with("-s3alias") || name.ends_with("--ol-s3") || name.ends_with(".mrap") ||
+      name.ends_with("--x-s3"))
+    return false;
+  return true;
+}
+
+}  // namespace logbucket::s3
