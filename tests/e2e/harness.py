@@ -151,3 +151,54 @@ class LogbucketServer:
         status, body = self.admin("POST", path)
         assert status == 200, (status, body)
         return body
+
+    # --- access logs ---------------------------------------------------------------------------
+    def list_keys(self, bucket, prefix=""):
+        """Every key under `prefix` in `bucket` (ListObjectsV2, all pages), in listing order."""
+        keys = []
+        for page in self.boto3().get_paginator("list_objects_v2").paginate(Bucket=bucket,
+                                                                           Prefix=prefix):
+            keys.extend(item["Key"] for item in page.get("Contents", []))
+        return keys
+
+    def download_all(self, bucket, prefix=""):
+        """{key: bytes} of every object under `prefix` in `bucket`."""
+        s3 = self.boto3()
+        return {key: s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+                for key in self.list_keys(bucket, prefix)}
+
+    def signed_request(self, method, path, body=b"", headers=None, access_key=ACCESS_KEY,
+                       secret_key=SECRET_KEY):
+        """Sends one SigV4-signed path-style request (`path` as sent on the wire, query included)
+        with http.client; returns (status, headers with lower-case names, body bytes)."""
+        import botocore.auth
+        import botocore.awsrequest
+        import botocore.credentials
+        import http.client
+        request = botocore.awsrequest.AWSRequest(method=method, url=self.endpoint + path,
+                                                 data=body, headers=dict(headers or {}))
+        credentials = botocore.credentials.Credentials(access_key, secret_key)
+        botocore.auth.S3SigV4Auth(credentials, "s3", REGION).add_auth(request)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        try:
+            conn.request(method, path, body=body, headers=dict(request.headers.items()))
+            response = conn.getresponse()
+            return (response.status, {k.lower(): v for k, v in response.getheaders()},
+                    response.read())
+        finally:
+            conn.close()
+
+    def log_records(self, bucket, prefix=""):
+        """Every record of every log object under `prefix`, each line read with Amazon's Athena
+        regex (tests/e2e/access_log.py); raises if a line does not match."""
+        import access_log
+        return [record for body in self.download_all(bucket, prefix).values()
+                for record in access_log.parse_log_object(body)]
+
+    def enable_logging(self, source, target, prefix, key_format=None):
+        """PutBucketLogging with boto3; key_format is a TargetObjectKeyFormat dict."""
+        enabled = {"TargetBucket": target, "TargetPrefix": prefix}
+        if key_format:
+            enabled["TargetObjectKeyFormat"] = key_format
+        self.boto3().put_bucket_logging(Bucket=source,
+                                        BucketLoggingStatus={"LoggingEnabled": enabled})
