@@ -13,6 +13,7 @@
 #include "config/accounts.h"
 #include "config/settings_table.h"
 #include "config/toml_file.h"
+#include "config/values.h"
 
 #ifndef LOGBUCKET_VERSION
 #error "LOGBUCKET_VERSION must be defined by the build (CMake passes the project version)"
@@ -178,6 +179,60 @@ std::expected<void, ConfigError> CheckDataDir(const std::filesystem::path& dir) 
   return {};
 }
 
+std::expected<void, ConfigError> CheckReadableFile(std::string_view key,
+                                                   const std::filesystem::path& file) {
+  const std::string prefix = std::string(key) + " " + Quote(file.string()) + ": ";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(file, error)) {
+    const bool exists = std::filesystem::exists(file, error);
+    return Fail(prefix + (exists ? "is not a regular file" : "no such file") +
+                ": expected a readable PEM file");
+  }
+  const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return Fail(prefix + "cannot open it (" + std::strerror(errno) +
+                "): expected a readable PEM file");
+  }
+  ::close(fd);
+  return {};
+}
+
+// The TLS settings' combinations. Whether the files hold a usable certificate and key (PEM,
+// matching) is checked by the transport, which loads them, with messages naming the same keys.
+std::expected<void, ConfigError> CheckTls(const Config& config) {
+  const Config::Tls& tls = config.tls;
+  if (tls.self_signed && (!tls.cert_file.empty() || !tls.key_file.empty())) {
+    return Fail("tls.self_signed = true and tls.cert_file " + Quote(tls.cert_file.string()) +
+                " / tls.key_file " + Quote(tls.key_file.string()) +
+                " are both set: expected either a certificate and key or tls.self_signed");
+  }
+  if (tls.cert_file.empty() != tls.key_file.empty()) {
+    return Fail(tls.cert_file.empty() ? "tls.key_file " + Quote(tls.key_file.string()) +
+                                            " is set without tls.cert_file: expected both"
+                                      : "tls.cert_file " + Quote(tls.cert_file.string()) +
+                                            " is set without tls.key_file: expected both");
+  }
+  if (!tls.cert_file.empty()) {
+    if (auto ok = CheckReadableFile("tls.cert_file", tls.cert_file); !ok) return ok;
+    if (auto ok = CheckReadableFile("tls.key_file", tls.key_file); !ok) return ok;
+  }
+  if (tls.separate_listener()) {
+    const std::string listen = FormatHostPort(tls.listen_host, tls.listen_port);
+    if (!tls.enabled()) {
+      return Fail("tls.listen " + Quote(listen) +
+                  " is set but TLS is off: expected tls.cert_file and tls.key_file, or "
+                  "tls.self_signed = true");
+    }
+    if (tls.listen_port != 0 && tls.listen_port == config.server.listen_port &&
+        tls.listen_host == config.server.listen_host) {
+      return Fail("tls.listen " + Quote(listen) +
+                  " is the same address as server.listen: expected another port, or no "
+                  "tls.listen to serve HTTPS and HTTP on one port");
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 std::expected<LoadResult, ConfigError> Load(int argc, const char* const* argv,
@@ -223,6 +278,9 @@ std::expected<LoadResult, ConfigError> Load(int argc, const char* const* argv,
     config.accounts = DefaultAccounts();
   }
   if (auto checked = CheckDataDir(config.storage.data_dir); !checked) {
+    return std::unexpected(checked.error());
+  }
+  if (auto checked = CheckTls(config); !checked) {
     return std::unexpected(checked.error());
   }
   return result;

@@ -79,6 +79,21 @@ struct Config {
   struct Admin {
     bool allow_reset = false;
   } admin;
+
+  // HTTPS. TLS is on when cert_file/key_file are given or self_signed is true. Without a
+  // separate listener, TLS and plain HTTP share server.listen (detected per connection).
+  struct Tls {
+    std::filesystem::path cert_file;  // PEM certificate chain; with key_file
+    std::filesystem::path key_file;   // PEM private key
+    // Generate (once, kept under <data_dir>/tls/) a key and a certificate for localhost,
+    // 127.0.0.1, ::1, <server.domain> and *.<server.domain>.
+    bool self_signed = false;
+    std::string listen_host;  // "" = no separate TLS listener
+    uint16_t listen_port = 0;
+
+    bool enabled() const { return self_signed || !cert_file.empty(); }
+    bool separate_listener() const { return !listen_host.empty(); }
+  } tls;
 };
 
 struct ConfigError {

@@ -191,6 +191,55 @@ Setting ListenSetting() {
   };
 }
 
+// A path setting; an empty value clears it.
+template <typename Access>
+Setting PathSetting(std::string name, std::string help, Access access) {
+  return Setting{
+      .name = std::move(name),
+      .type = SettingType::kString,
+      .placeholder = "FILE",
+      .expected = "a file path",
+      .help = std::move(help),
+      .set = [access](Config& config, std::string_view text) -> Expected {
+        access(config) = std::filesystem::path(text);
+        return {};
+      },
+      .get = [access](const Config& config) { return access(config).string(); },
+  };
+}
+
+Setting TlsListenSetting() {
+  static constexpr std::string_view kExpected =
+      "HOST:PORT such as 127.0.0.1:9443 or [::1]:9443, or an empty value for none";
+  return Setting{
+      .name = "tls.listen",
+      .type = SettingType::kHostPort,
+      .placeholder = "HOST:PORT",
+      .expected = std::string(kExpected),
+      .help =
+          "A separate HTTPS-only listener. When empty, HTTPS is served on server.listen beside "
+          "plain HTTP (each connection is detected by its first byte).",
+      .set = [](Config& config, std::string_view text) -> Expected {
+        if (text.empty()) {
+          config.tls.listen_host.clear();
+          config.tls.listen_port = 0;
+          return {};
+        }
+        const auto value = ParseHostPort(text);
+        if (!value) {
+          return std::unexpected("expected " + std::string(kExpected));
+        }
+        config.tls.listen_host = value->host;
+        config.tls.listen_port = value->port;
+        return {};
+      },
+      .get = [](const Config& config) -> std::string {
+        if (config.tls.listen_host.empty()) return "";
+        return FormatHostPort(config.tls.listen_host, config.tls.listen_port);
+      },
+  };
+}
+
 Setting DataDirSetting() {
   return Setting{
       .name = "storage.data_dir",
@@ -271,7 +320,7 @@ std::vector<Setting> BuildSettings() {
       "storage.fsync", "fsync object bytes and metadata on write.",
       [](auto& c) -> auto& { return c.storage.fsync; }));
   settings.push_back(StringSetting(
-      "s3.region", "Region reported for buckets and expected in signatures.", "REGION",
+      "s3.region", "Region of buckets created without a LocationConstraint.", "REGION",
       "a region name of lower-case letters, digits and dashes such as us-east-1",
       [](auto& c) -> auto& { return c.s3.region; }, region));
   settings.push_back(EnumSetting<Mode>(
@@ -311,6 +360,19 @@ std::vector<Setting> BuildSettings() {
   settings.push_back(BoolSetting(
       "admin.allow_reset", "Enable the admin reset endpoint, which deletes all data.",
       [](auto& c) -> auto& { return c.admin.allow_reset; }));
+  settings.push_back(PathSetting(
+      "tls.cert_file", "PEM certificate (chain) for HTTPS; needs tls.key_file.",
+      [](auto& c) -> auto& { return c.tls.cert_file; }));
+  settings.push_back(PathSetting(
+      "tls.key_file", "PEM private key of tls.cert_file.",
+      [](auto& c) -> auto& { return c.tls.key_file; }));
+  settings.push_back(BoolSetting(
+      "tls.self_signed",
+      "Serve HTTPS with a self-signed certificate generated at first start and kept in "
+      "DATA_DIR/tls/ (valid for localhost, 127.0.0.1, ::1, DOMAIN and *.DOMAIN); its path is "
+      "printed in the ready line.",
+      [](auto& c) -> auto& { return c.tls.self_signed; }));
+  settings.push_back(TlsListenSetting());
   return settings;
 }
 
@@ -468,7 +530,9 @@ std::string HelpText() {
     }
     text += "  " + FlagName(setting.name) + " " + setting.placeholder + "\n";
     text += Wrap(setting.help);
-    text += Wrap("env " + EnvName(setting.name) + ", default " + setting.get(defaults));
+    const std::string default_value = setting.get(defaults);
+    text += Wrap("env " + EnvName(setting.name) + ", default " +
+                 (default_value.empty() ? "none" : default_value));
     text += Wrap("expects " + setting.expected);
   }
   return text;

@@ -1,18 +1,22 @@
 // The composition root: loads the configuration, opens storage, wires the access-log pipeline
 // to storage through the LogObjectWriter port, builds the S3 service and the HTTP server, and
 // runs until SIGINT/SIGTERM, then delivers the pending access logs before exiting.
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <expected>
 #include <iostream>
-
 #include <nlohmann/json.hpp>
-#include <spdlog/sinks/stdout_color_sinks.h>
-#include <spdlog/spdlog.h>
+#include <optional>
+#include <string>
 
 #include "config/config.h"
 #include "logging/access_log_service.h"
 #include "logging/clock.h"
+#include "server/http/self_signed.h"
 #include "server/http/server.h"
 #include "server/s3/log_delivery.h"
 #include "server/s3/service.h"
@@ -38,23 +42,45 @@ s3::ServiceOptions ServiceOptionsOf(const config::Config& c) {
   return o;
 }
 
-std::string EndpointOf(const config::Config& c, uint16_t port) {
-  std::string host = c.server.listen_host;
+std::string EndpointOf(const std::string& scheme, std::string host, uint16_t port) {
   if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
   if (host.find(':') != std::string::npos) host = "[" + host + "]";
-  return "http://" + host + ":" + std::to_string(port);
+  return scheme + "://" + host + ":" + std::to_string(port);
+}
+
+// The server's TLS options from the settings, generating the self-signed pair if asked.
+std::expected<std::optional<http::TlsOptions>, std::string> TlsOptionsOf(const config::Config& c) {
+  if (!c.tls.enabled()) return std::nullopt;
+  http::TlsOptions tls;
+  if (c.tls.self_signed) {
+    auto files = http::EnsureSelfSignedCertificate(c.storage.data_dir / "tls", c.server.domain);
+    if (!files) return std::unexpected("tls.self_signed: " + files.error());
+    if (files->generated)
+      spdlog::info("generated a self-signed certificate {}", files->cert_file.string());
+    tls.cert_file = files->cert_file;
+    tls.key_file = files->key_file;
+  } else {
+    tls.cert_file = c.tls.cert_file;
+    tls.key_file = c.tls.key_file;
+  }
+  if (c.tls.separate_listener()) {
+    tls.listen_host = c.tls.listen_host;
+    tls.listen_port = c.tls.listen_port;
+  }
+  return tls;
 }
 
 nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
                         logging::AccessLogService& access_log,
-                        std::chrono::steady_clock::time_point started, const std::string& endpoint) {
+                        std::chrono::steady_clock::time_point started,
+                        const std::string& endpoint) {
   nlohmann::json status;
   status["version"] = config::Version();
   status["endpoint"] = endpoint;
   status["region"] = c.s3.region;
-  status["uptime_seconds"] = std::chrono::duration_cast<std::chrono::seconds>(
-                                 std::chrono::steady_clock::now() - started)
-                                 .count();
+  status["uptime_seconds"] =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started)
+          .count();
   nlohmann::json buckets = nlohmann::json::array();
   if (auto all = store.ListBuckets()) {
     for (const auto& b : *all) {
@@ -132,11 +158,18 @@ int Run(int argc, char** argv) {
   server_options.threads = c.server.threads;
   server_options.max_header_bytes = c.server.max_header_bytes;
   // Room for aws-chunked framing around the largest object.
-  server_options.max_body_bytes = c.server.max_object_bytes + c.server.max_object_bytes / 64 + (1 << 20);
+  server_options.max_body_bytes =
+      c.server.max_object_bytes + c.server.max_object_bytes / 64 + (1 << 20);
   server_options.idle_timeout = c.server.idle_timeout;
   server_options.read_timeout = c.server.read_timeout;
   server_options.shutdown_timeout = c.server.shutdown_timeout;
   server_options.virtual_host_domain = c.server.domain;
+  auto tls = TlsOptionsOf(c);
+  if (!tls) {
+    std::fprintf(stderr, "logbucket: %s\n", tls.error().c_str());
+    return 1;
+  }
+  server_options.tls = *tls;
 
   auto started = std::chrono::steady_clock::now();
   std::string endpoint;
@@ -154,12 +187,23 @@ int Run(int argc, char** argv) {
     std::fprintf(stderr, "logbucket: cannot listen on %s\n", ok.error().c_str());
     return 1;
   }
-  endpoint = EndpointOf(c, server.port());
+  endpoint = EndpointOf("http", c.server.listen_host, server.port());
+  std::string https;        // " (and https://HOST:PORT)"
+  std::string certificate;  // " certificate PATH"
+  if (server_options.tls) {
+    const std::string& tls_host =
+        c.tls.separate_listener() ? c.tls.listen_host : c.server.listen_host;
+    https = " (and " + EndpointOf("https", tls_host, server.tls_port()) + ")";
+    certificate = " certificate " + server_options.tls->cert_file.string();
+  }
   access_log.Start();
   const auto& user = c.accounts.front().users.front();
-  std::printf("Logbucket %s ready: endpoint %s region %s access key %s secret key %s data %s\n",
-              config::Version(), endpoint.c_str(), c.s3.region.c_str(), user.access_key.c_str(),
-              user.secret_key.c_str(), c.storage.data_dir.c_str());
+  std::string version = config::Version();
+  if (version.starts_with("logbucket ")) version.erase(0, std::string("logbucket ").size());
+  std::printf("Logbucket %s ready: endpoint %s%s region %s access key %s secret key %s data %s%s\n",
+              version.c_str(), endpoint.c_str(), https.c_str(), c.s3.region.c_str(),
+              user.access_key.c_str(), user.secret_key.c_str(), c.storage.data_dir.c_str(),
+              certificate.c_str());
   std::fflush(stdout);
   server.Run(true);
   access_log.Stop();  // delivers what is pending, like a last interval boundary

@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/detect_ssl.hpp>
 #include <csignal>
 #include <exception>
 #include <optional>
@@ -19,12 +20,17 @@
 #include <vector>
 
 #include "server/http/session.h"
+#include "server/http/tls_context.h"
 
 namespace logbucket::http {
 namespace {
 
 namespace asio = boost::asio;
+namespace beast = boost::beast;
 using tcp = asio::ip::tcp;
+
+// What an acceptor's connections are.
+enum class Transport { kPlain, kTls, kDetect };
 
 constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
 constexpr std::chrono::milliseconds kShutdownPoll{10};
@@ -50,9 +56,15 @@ struct Server::State {
         admin(std::move(ad)),
         io(std::max(1, options.threads)),
         control(asio::make_strand(io)),
-        acceptor(control) {}
+        acceptor(control),
+        tls_acceptor(control) {}
 
-  asio::awaitable<void> Accept();
+  asio::awaitable<void> Accept(tcp::acceptor& from, Transport transport);
+  // Serves one accepted connection as `transport` says; kDetect first reads enough of it to
+  // tell a TLS handshake from plain HTTP.
+  asio::awaitable<void> Serve(tcp::socket socket, Transport transport);
+  template <typename Stream, typename... StreamArgs>
+  void StartSession(beast::flat_buffer buffer, StreamArgs&&... stream_args);
   asio::awaitable<void> WaitForSessions();
   // Runs on `control`: stops accepting, closes idle connections, waits for the others.
   void BeginShutdown();
@@ -66,17 +78,49 @@ struct Server::State {
   asio::io_context io;
   asio::strand<asio::io_context::executor_type> control;  // acceptor, signals, shutdown
   tcp::acceptor acceptor;
+  tcp::acceptor tls_acceptor;                       // open only with a separate TLS listener
+  std::unique_ptr<asio::ssl::context> tls_context;  // set when TLS is configured
   std::optional<asio::signal_set> signals;
   std::atomic<bool> stopping{false};
   uint16_t port = 0;
+  uint16_t tls_port = 0;
 };
 
-asio::awaitable<void> Server::State::Accept() {
+template <typename Stream, typename... StreamArgs>
+void Server::State::StartSession(beast::flat_buffer buffer, StreamArgs&&... stream_args) {
   SessionContext context{options, handler, access_log, admin, registry, stopping};
+  auto session = std::make_shared<Session<Stream>>(std::move(buffer), context,
+                                                   std::forward<StreamArgs>(stream_args)...);
+  registry.Add(session);
+  session->Start();
+}
+
+asio::awaitable<void> Server::State::Serve(tcp::socket socket, Transport transport) {
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  if (transport == Transport::kDetect) {
+    // Until the first bytes arrive the connection is as idle as a kept-alive one.
+    stream.expires_after(options.idle_timeout);
+    auto [ec, is_tls] = co_await beast::async_detect_ssl(stream, buffer, kAwait);
+    if (ec || stopping.load()) {
+      beast::error_code ignored;
+      stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+      co_return;
+    }
+    transport = is_tls ? Transport::kTls : Transport::kPlain;
+  }
+  if (transport == Transport::kTls) {
+    StartSession<TlsStream>(std::move(buffer), std::move(stream), *tls_context);
+  } else {
+    StartSession<PlainStream>(std::move(buffer), std::move(stream));
+  }
+}
+
+asio::awaitable<void> Server::State::Accept(tcp::acceptor& from, Transport transport) {
   asio::steady_timer backoff(control);
   while (!stopping.load()) {
-    auto [ec, socket] = co_await acceptor.async_accept(asio::make_strand(io), kAwait);
-    if (stopping.load() || ec == asio::error::operation_aborted || !acceptor.is_open()) break;
+    auto [ec, socket] = co_await from.async_accept(asio::make_strand(io), kAwait);
+    if (stopping.load() || ec == asio::error::operation_aborted || !from.is_open()) break;
     if (ec) {
       HttpLogger()->warn("accept failed: {}", ec.message());
       backoff.expires_after(kAcceptBackoff);
@@ -85,9 +129,8 @@ asio::awaitable<void> Server::State::Accept() {
     }
     boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
-    auto session = std::make_shared<Session>(std::move(socket), context);
-    registry.Add(session);
-    session->Start();
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, Serve(std::move(socket), transport), LogCoroutineFailure);
   }
 }
 
@@ -109,6 +152,7 @@ asio::awaitable<void> Server::State::WaitForSessions() {
 void Server::State::BeginShutdown() {
   boost::system::error_code ignored;
   acceptor.close(ignored);
+  tls_acceptor.close(ignored);
   if (signals) signals->cancel(ignored);
   registry.CloseAll();
   asio::co_spawn(control, WaitForSessions(), LogCoroutineFailure);
@@ -120,36 +164,68 @@ Server::Server(ServerOptions options, s3::RequestHandler& handler,
 
 Server::~Server() = default;
 
-std::expected<void, std::string> Server::Listen() {
-  State& s = *state_;
-  std::string where = s.options.host + ":" + std::to_string(s.options.port);
+namespace {
+
+// Opens, binds and listens `acceptor` on host:port; the bound port, or what failed.
+std::expected<uint16_t, std::string> Bind(asio::io_context& io, tcp::acceptor& acceptor,
+                                          const std::string& host, uint16_t port) {
+  std::string where = host + ":" + std::to_string(port);
   boost::system::error_code ec;
-  tcp::resolver resolver(s.io);
-  auto results = resolver.resolve(s.options.host, std::to_string(s.options.port),
+  tcp::resolver resolver(io);
+  auto results = resolver.resolve(host, std::to_string(port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
     return std::unexpected(
         where + ": cannot resolve host: " + (ec ? ec.message() : std::string("no address")));
   }
   tcp::endpoint endpoint = results.begin()->endpoint();
-  if (s.acceptor.open(endpoint.protocol(), ec); ec) {
+  if (acceptor.open(endpoint.protocol(), ec); ec) {
     return std::unexpected(where + ": " + ec.message());
   }
-  s.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
-  if (s.acceptor.bind(endpoint, ec); ec) {
-    s.acceptor.close();
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (acceptor.bind(endpoint, ec); ec) {
+    acceptor.close();
     return std::unexpected(where + ": " + ec.message());
   }
-  if (s.acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
-    s.acceptor.close();
+  if (acceptor.listen(asio::socket_base::max_listen_connections, ec); ec) {
+    acceptor.close();
     return std::unexpected(where + ": " + ec.message());
   }
-  s.port = s.acceptor.local_endpoint(ec).port();
+  return acceptor.local_endpoint(ec).port();
+}
+
+}  // namespace
+
+std::expected<void, std::string> Server::Listen() {
+  State& s = *state_;
+  if (s.options.tls) {
+    auto context = MakeServerTlsContext(*s.options.tls);
+    if (!context) return std::unexpected(context.error());
+    s.tls_context = std::move(*context);
+  }
+  auto port = Bind(s.io, s.acceptor, s.options.host, s.options.port);
+  if (!port) return std::unexpected(port.error());
+  s.port = *port;
   HttpLogger()->info("listening on {}:{}", s.options.host, s.port);
+  if (s.options.tls && s.options.tls->listen_host) {
+    const TlsOptions& tls = *s.options.tls;
+    auto tls_port = Bind(s.io, s.tls_acceptor, *tls.listen_host, tls.listen_port);
+    if (!tls_port) {
+      boost::system::error_code ignored;
+      s.acceptor.close(ignored);
+      return std::unexpected("tls.listen " + tls_port.error());
+    }
+    s.tls_port = *tls_port;
+    HttpLogger()->info("listening for TLS on {}:{}", *tls.listen_host, s.tls_port);
+  } else if (s.options.tls) {
+    s.tls_port = s.port;
+  }
   return {};
 }
 
 uint16_t Server::port() const { return state_->port; }
+
+uint16_t Server::tls_port() const { return state_->tls_port; }
 
 void Server::Run(bool handle_signals) {
   State& s = *state_;
@@ -157,7 +233,12 @@ void Server::Run(bool handle_signals) {
     HttpLogger()->error("Server::Run called without a successful Listen");
     return;
   }
-  asio::co_spawn(s.control, s.Accept(), LogCoroutineFailure);
+  bool detect = s.options.tls && !s.tls_acceptor.is_open();
+  asio::co_spawn(s.control, s.Accept(s.acceptor, detect ? Transport::kDetect : Transport::kPlain),
+                 LogCoroutineFailure);
+  if (s.tls_acceptor.is_open()) {
+    asio::co_spawn(s.control, s.Accept(s.tls_acceptor, Transport::kTls), LogCoroutineFailure);
+  }
   if (handle_signals) {
     asio::post(s.control, [this, &s] {
       if (s.stopping.load()) return;

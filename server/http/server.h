@@ -6,6 +6,12 @@
 // access-log record(s) from the LogFacts plus its own measurements and submits them: the only call
 // site of AccessLogSink::Submit. Requests under /_logbucket/ are admin endpoints.
 //
+// HTTPS (ServerOptions::tls): TLS 1.2 or later over the same session code. Without a separate
+// TLS listener, each connection on the main port is detected by its first bytes (a TLS
+// handshake record starts with 0x16) and served as TLS or plain HTTP; with one, the main port
+// is plain HTTP and the TLS port TLS only. The negotiated version and cipher (OpenSSL names)
+// reach RequestHead::tls_version / tls_cipher and so the access-log record.
+//
 // Thread-safety: Run() blocks on `threads` I/O threads; Stop() may be called from any thread
 // (and is called on SIGINT/SIGTERM). `handler` and `access_log` must outlive the server.
 #pragma once
@@ -13,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <expected>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -23,6 +30,14 @@
 #include "server/s3/request_handler.h"
 
 namespace logbucket::http {
+
+struct TlsOptions {
+  std::filesystem::path cert_file;  // PEM certificate chain
+  std::filesystem::path key_file;   // PEM private key matching cert_file
+  // A separate TLS-only listener; when unset TLS is detected per connection on the main port.
+  std::optional<std::string> listen_host;
+  uint16_t listen_port = 0;  // 0 = any free port (see Server::tls_port())
+};
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
@@ -45,6 +60,8 @@ struct ServerOptions {
   // Virtual-hosted style domain: a request whose Host is <bucket>.<domain> is never an admin
   // request, whatever its path ("/_logbucket/x" is then an object key).
   std::string virtual_host_domain = "localhost";
+  // HTTPS; unset = plain HTTP only.
+  std::optional<TlsOptions> tls;
 };
 
 // Admin endpoints' behaviour, provided by main.
@@ -64,10 +81,15 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
-  // Binds and listens. The error text says what failed ("127.0.0.1:9000: address in use").
+  // Loads the TLS certificate and key (when configured) and binds and listens. The error text
+  // says what failed ("127.0.0.1:9000: address in use", "tls.key_file \"k.pem\" does not match
+  // tls.cert_file \"c.pem\"").
   std::expected<void, std::string> Listen();
   // The bound port (after Listen).
   uint16_t port() const;
+  // The port serving HTTPS (after Listen): the TLS listener's, else port() when TLS is
+  // detected on the main port, else 0.
+  uint16_t tls_port() const;
   // Serves until Stop() or SIGINT/SIGTERM (when handle_signals), then lets in-flight requests
   // finish (up to shutdown_timeout) and returns.
   void Run(bool handle_signals = true);

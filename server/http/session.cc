@@ -8,6 +8,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
@@ -20,6 +21,7 @@
 #include <utility>
 
 #include "server/http/admin.h"
+#include "server/http/tls_context.h"
 #include "server/http/wire.h"
 #include "server/s3/headers.h"
 
@@ -42,7 +44,8 @@ constexpr std::chrono::milliseconds kLingerTime{1000};
 bool IsQuietDisconnect(const beast::error_code& ec) {
   return ec == asio::error::eof || ec == asio::error::operation_aborted ||
          ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == beast::error::timeout || ec == bhttp::error::end_of_stream;
+         ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
+         ec == asio::ssl::error::stream_truncated;
 }
 
 // Errors after which the peer is gone or silent: nothing more is read from it.
@@ -75,12 +78,12 @@ std::shared_ptr<spdlog::logger> HttpLogger() {
   return logger;
 }
 
-void SessionRegistry::Add(const std::shared_ptr<Session>& session) {
+void SessionRegistry::Add(const std::shared_ptr<SessionBase>& session) {
   std::lock_guard lock(mutex_);
   sessions_.emplace(session.get(), session);
 }
 
-void SessionRegistry::Remove(const Session* session) {
+void SessionRegistry::Remove(const SessionBase* session) {
   std::lock_guard lock(mutex_);
   sessions_.erase(session);
 }
@@ -91,7 +94,7 @@ size_t SessionRegistry::size() const {
 }
 
 void SessionRegistry::CloseAll() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard lock(mutex_);
     for (auto& [key, weak] : sessions_) {
@@ -101,34 +104,45 @@ void SessionRegistry::CloseAll() {
   for (auto& session : live) session->RequestClose();
 }
 
-Session::Session(tcp::socket socket, SessionContext context)
-    : stream_(std::move(socket)), piece_(kPieceBytes), context_(context) {
-  remote_ip_ = RemoteIp(stream_.socket());
+template <typename Stream>
+void Session<Stream>::Init() {
+  piece_.resize(kPieceBytes);
+  remote_ip_ = RemoteIp(Tcp().socket());
 }
 
-Session::~Session() { context_.registry.Remove(this); }
-
-void Session::Start() {
-  asio::co_spawn(stream_.get_executor(), Run(shared_from_this()), [](std::exception_ptr error) {
-    if (!error) return;
-    try {
-      std::rethrow_exception(error);
-    } catch (const std::exception& e) {
-      HttpLogger()->error("session ended by an exception: {}", e.what());
-    }
-  });
+template <typename Stream>
+Session<Stream>::~Session() {
+  context_.registry.Remove(this);
 }
 
-void Session::RequestClose() {
-  asio::post(stream_.get_executor(), [self = shared_from_this()] {
+template <typename Stream>
+void Session<Stream>::Start() {
+  asio::co_spawn(stream_.get_executor(), Run(this->shared_from_this()),
+                 [](std::exception_ptr error) {
+                   if (!error) return;
+                   try {
+                     std::rethrow_exception(error);
+                   } catch (const std::exception& e) {
+                     HttpLogger()->error("session ended by an exception: {}", e.what());
+                   }
+                 });
+}
+
+template <typename Stream>
+void Session<Stream>::RequestClose() {
+  asio::post(stream_.get_executor(), [self = this->shared_from_this()] {
     self->closing_ = true;
-    if (self->idle_) self->stream_.cancel();
+    if (self->idle_) self->Tcp().cancel();
   });
 }
 
-asio::awaitable<void> Session::Run(std::shared_ptr<Session> self) {
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::Run(std::shared_ptr<Session> self) {
   try {
-    while (co_await self->ServeOne()) {
+    if (co_await self->Handshake()) {
+      while (co_await self->ServeOne()) {
+      }
+      co_await self->Shutdown();
     }
   } catch (const std::exception& e) {
     HttpLogger()->debug("connection from {} dropped: {}", self->remote_ip_, e.what());
@@ -136,29 +150,70 @@ asio::awaitable<void> Session::Run(std::shared_ptr<Session> self) {
   self->Close();
 }
 
-void Session::Close() {
-  beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::Handshake() {
+  if constexpr (kTls) {
+    Tcp().expires_after(context_.options.read_timeout);
+    // The detected first bytes are already in buffer_: the handshake starts from them.
+    auto [ec, used] =
+        co_await stream_.async_handshake(asio::ssl::stream_base::server, buffer_.data(), kAwait);
+    if (ec) {
+      HttpLogger()->debug("TLS handshake with {} failed: {}", remote_ip_, ec.message());
+      co_return false;
+    }
+    buffer_.consume(used);
+    NegotiatedTls negotiated = NegotiatedOf(stream_.native_handle());
+    tls_version_ = std::move(negotiated.version);
+    tls_cipher_ = std::move(negotiated.cipher);
+  }
+  co_return true;
 }
 
-void Session::FillHead(Exchange& exchange) {
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::Shutdown() {
+  if constexpr (kTls) {
+    if (!Tcp().socket().is_open()) co_return;
+    // A peer that never answers our close_notify must not hold the connection (and a server
+    // shutdown) for long.
+    Tcp().expires_after(
+        std::min<std::chrono::milliseconds>(kLingerTime, context_.options.read_timeout));
+    auto [ec] = co_await stream_.async_shutdown(kAwait);
+    if (ec && !IsPeerFailure(ec) && ec != asio::ssl::error::stream_truncated) {
+      HttpLogger()->debug("TLS shutdown with {}: {}", remote_ip_, ec.message());
+    }
+  }
+  co_return;
+}
+
+template <typename Stream>
+void Session<Stream>::Close() {
+  beast::error_code ec;
+  Tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+  Tcp().close();
+}
+
+template <typename Stream>
+void Session<Stream>::FillHead(Exchange& exchange) {
   const auto& message = exchange.parser->get();
   s3::RequestHead& head = exchange.head;
   head.method = std::string(message.method_string());
   head.target = std::string(message.target());
   head.http_version = message.version() == 10 ? "HTTP/1.0" : "HTTP/1.1";
+  head.tls = kTls;
+  head.tls_version = tls_version_;
+  head.tls_cipher = tls_cipher_;
   for (const auto& field : message) {
     head.headers.Add(std::string(field.name_string()), std::string(field.value()));
   }
 }
 
-asio::awaitable<bool> Session::ServeOne() {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::ServeOne() {
   const ServerOptions& options = context_.options;
   if (closing_ || context_.stopping.load()) co_return false;
   if (buffer_.size() == 0) {
     idle_ = true;
-    stream_.expires_after(options.idle_timeout);
+    Tcp().expires_after(options.idle_timeout);
     auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kPieceBytes), kAwait);
     idle_ = false;
     if (ec) {
@@ -180,7 +235,7 @@ asio::awaitable<bool> Session::ServeOne() {
   // Bodies are limited after the header, so that an announced oversized body still reaches
   // the S3 layer and gets its EntityTooLarge answer.
   parser.body_limit(boost::none);
-  stream_.expires_after(options.read_timeout);
+  Tcp().expires_after(options.read_timeout);
   auto [read_error, header_size] =
       co_await bhttp::async_read_header(stream_, buffer_, parser, kAwait);
   FillHead(exchange);
@@ -227,7 +282,8 @@ asio::awaitable<bool> Session::ServeOne() {
   co_return reusable;
 }
 
-s3::Response Session::StartRequest(Exchange& exchange, s3::Dispatch& dispatch) {
+template <typename Stream>
+s3::Response Session<Stream>::StartRequest(Exchange& exchange, s3::Dispatch& dispatch) {
   try {
     dispatch = context_.handler.Start(exchange.head);
   } catch (const std::exception& e) {
@@ -244,7 +300,9 @@ s3::Response Session::StartRequest(Exchange& exchange, s3::Dispatch& dispatch) {
   return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
 }
 
-s3::Response Session::SafeTransportError(const s3::RequestHead& head, const s3::S3Error& error) {
+template <typename Stream>
+s3::Response Session<Stream>::SafeTransportError(const s3::RequestHead& head,
+                                                 const s3::S3Error& error) {
   try {
     return context_.handler.TransportError(head, error);
   } catch (const std::exception& e) {
@@ -258,7 +316,9 @@ s3::Response Session::SafeTransportError(const s3::RequestHead& head, const s3::
   }
 }
 
-asio::awaitable<bool> Session::AnswerBadHeader(Exchange& exchange, beast::error_code error) {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::AnswerBadHeader(Exchange& exchange,
+                                                       beast::error_code error) {
   if (IsPeerFailure(error)) {
     if (!IsQuietDisconnect(error)) {
       HttpLogger()->debug("request header from {}: {}", remote_ip_, error.message());
@@ -278,7 +338,8 @@ asio::awaitable<bool> Session::AnswerBadHeader(Exchange& exchange, beast::error_
   co_return false;
 }
 
-asio::awaitable<s3::Response> Session::FeedBody(Exchange& exchange, s3::BodySink& sink) {
+template <typename Stream>
+asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::BodySink& sink) {
   const ServerOptions& options = context_.options;
   Parser& parser = *exchange.parser;
   // The sink's own methods are guarded: an exception there must not cross the coroutine.
@@ -306,19 +367,22 @@ asio::awaitable<s3::Response> Session::FeedBody(Exchange& exchange, s3::BodySink
       *parser.content_length() > options.max_body_bytes) {
     co_return abort(s3::S3Error(s3::ErrorCode::kEntityTooLarge));
   }
-  if (!exchange.has_body) co_return finish();
+  // An accepted request that asked for "100 Continue" gets it even with an empty body, as S3
+  // does: clients such as botocore otherwise take the final response for an early answer and
+  // misread the next response on the connection.
   if (exchange.expect_continue) {
-    stream_.expires_after(options.write_timeout);
+    Tcp().expires_after(options.write_timeout);
     auto [ec, n] = co_await asio::async_write(
         stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()), kAwait);
     if (ec) co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
   }
+  if (!exchange.has_body) co_return finish();
   parser.body_limit(options.max_body_bytes);
   while (!parser.is_done()) {
     auto& body = parser.get().body();
     body.data = piece_.data();
     body.size = piece_.size();
-    stream_.expires_after(options.read_timeout);
+    Tcp().expires_after(options.read_timeout);
     auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kAwait);
     if (ec == bhttp::error::need_buffer) ec = {};
     size_t got = piece_.size() - body.size;
@@ -346,17 +410,20 @@ asio::awaitable<s3::Response> Session::FeedBody(Exchange& exchange, s3::BodySink
   co_return finish();
 }
 
-asio::awaitable<bool> Session::DrainBody(Exchange& exchange) {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::DrainBody(Exchange& exchange) {
   const ServerOptions& options = context_.options;
   Parser& parser = *exchange.parser;
-  if (!exchange.has_body) co_return true;
-  // The client waits for "100 Continue" before sending; it may never send the body now.
+  // The client waits for "100 Continue" before sending; it may never send the body now. Even
+  // with no body, a client that got a final answer instead of "100 Continue" may keep treating
+  // it as an early response (botocore does), so the connection is not reused.
   if (exchange.expect_continue) co_return false;
+  if (!exchange.has_body) co_return true;
   if (parser.content_length() && *parser.content_length() > options.max_drain_bytes) {
     co_return false;
   }
   parser.body_limit(options.max_drain_bytes);
-  stream_.expires_after(options.read_timeout);  // one deadline for the whole small body
+  Tcp().expires_after(options.read_timeout);  // one deadline for the whole small body
   while (!parser.is_done()) {
     auto& body = parser.get().body();
     body.data = piece_.data();
@@ -369,15 +436,17 @@ asio::awaitable<bool> Session::DrainBody(Exchange& exchange) {
   co_return true;
 }
 
-asio::awaitable<bool> Session::WriteResponse(Exchange& exchange, const s3::Response& response,
-                                             bool keep_alive) {
+template <typename Stream>
+asio::awaitable<bool> Session<Stream>::WriteResponse(Exchange& exchange,
+                                                     const s3::Response& response,
+                                                     bool keep_alive) {
   const ServerOptions& options = context_.options;
   ExchangeMeasurements& measured = exchange.measurements;
   ResponseFraming framing = PlanResponse(response, exchange.head_request);
   std::string head = RenderResponseHead(response, exchange.head_request, keep_alive,
                                         exchange.http10, std::chrono::system_clock::now());
   measured.first_response_byte = SteadyClock::now();
-  stream_.expires_after(options.write_timeout);
+  Tcp().expires_after(options.write_timeout);
 
   bool from_file = framing.send_body && response.file;
   // A small string body goes out with the head in one write; larger ones follow in pieces.
@@ -407,7 +476,7 @@ asio::awaitable<bool> Session::WriteResponse(Exchange& exchange, const s3::Respo
     } else {
       piece = std::string_view(response.body).substr(sent_total, kPieceBytes);
     }
-    stream_.expires_after(options.write_timeout);
+    Tcp().expires_after(options.write_timeout);
     auto [write_error, written] =
         co_await asio::async_write(stream_, asio::buffer(piece.data(), piece.size()), kAwait);
     ec = write_error;
@@ -423,10 +492,14 @@ asio::awaitable<bool> Session::WriteResponse(Exchange& exchange, const s3::Respo
   co_return !ec && remaining == 0;
 }
 
-asio::awaitable<void> Session::LingeringClose() {
-  beast::error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(
+template <typename Stream>
+asio::awaitable<void> Session<Stream>::LingeringClose() {
+  // Plain HTTP half-closes; TLS cannot (close_notify follows in Shutdown), it only reads on.
+  if constexpr (!kTls) {
+    beast::error_code ignored;
+    Tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  Tcp().expires_after(
       std::min<std::chrono::milliseconds>(kLingerTime, context_.options.read_timeout));
   for (;;) {
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(piece_), kAwait);
@@ -434,7 +507,8 @@ asio::awaitable<void> Session::LingeringClose() {
   }
 }
 
-void Session::SubmitRecords(const Exchange& exchange, const s3::Response& response) {
+template <typename Stream>
+void Session<Stream>::SubmitRecords(const Exchange& exchange, const s3::Response& response) {
   try {
     auto records = BuildAccessLogRecords(exchange.head, response, exchange.measurements,
                                          context_.options.virtual_host_domain);
@@ -446,5 +520,8 @@ void Session::SubmitRecords(const Exchange& exchange, const s3::Response& respon
                         e.what());
   }
 }
+
+template class Session<PlainStream>;
+template class Session<TlsStream>;
 
 }  // namespace logbucket::http

@@ -1,4 +1,7 @@
-// Session: one client connection (private to server/http). Runs as a coroutine on the
+// Session: one client connection (private to server/http), plain (Session<PlainStream>) or TLS
+// (Session<TlsStream>: handshake first under read_timeout, the negotiated version and cipher
+// put into every request head, close_notify at the end); one state machine for both. Runs as a
+// coroutine on the
 // connection's own strand: for each request a fresh parser reads the header (header limit,
 // read_timeout), the head goes to the admin endpoints or the RequestHandler, the body is
 // streamed into the BodySink in 64 KiB pieces (or drained, or left unread and the connection
@@ -21,12 +24,15 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "server/http/access_record.h"
@@ -39,19 +45,25 @@ namespace logbucket::http {
 // The transport's diagnostics logger ("http").
 std::shared_ptr<spdlog::logger> HttpLogger();
 
-class Session;
+// What the registry needs of a session of either kind.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  // Closes the connection once the current request (if any) is answered; any thread.
+  virtual void RequestClose() = 0;
+};
 
 class SessionRegistry {
  public:
-  void Add(const std::shared_ptr<Session>& session);
-  void Remove(const Session* session);
+  void Add(const std::shared_ptr<SessionBase>& session);
+  void Remove(const SessionBase* session);
   size_t size() const;
   // Asks every live session to close: idle ones at once, busy ones after their response.
   void CloseAll();
 
  private:
   mutable std::mutex mutex_;  // guards sessions_
-  std::unordered_map<const Session*, std::weak_ptr<Session>> sessions_;
+  std::unordered_map<const SessionBase*, std::weak_ptr<SessionBase>> sessions_;
 };
 
 // What every session of a server shares; all of it outlives the sessions.
@@ -66,18 +78,31 @@ struct SessionContext {
   const std::atomic<bool>& stopping;
 };
 
-class Session : public std::enable_shared_from_this<Session> {
+using PlainStream = boost::beast::tcp_stream;
+using TlsStream = boost::beast::ssl_stream<boost::beast::tcp_stream>;
+
+template <typename Stream>
+class Session final : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
  public:
-  // `socket` must be bound to a strand executor: the session's coroutine runs on it.
-  Session(boost::asio::ip::tcp::socket socket, SessionContext context);
-  ~Session();
+  static constexpr bool kTls = std::is_same_v<Stream, TlsStream>;
+
+  // `stream_args` construct the Stream (a tcp_stream; plus the ssl::context for TLS); its
+  // socket must be bound to a strand executor: the session's coroutine runs on it. `buffer`
+  // holds bytes already read from the connection (the detected first bytes).
+  template <typename... StreamArgs>
+  Session(boost::beast::flat_buffer buffer, SessionContext context, StreamArgs&&... stream_args)
+      : stream_(std::forward<StreamArgs>(stream_args)...),
+        buffer_(std::move(buffer)),
+        context_(context) {
+    Init();
+  }
+  ~Session() override;
   Session(const Session&) = delete;
   Session& operator=(const Session&) = delete;
 
   // Starts serving; the session keeps itself alive until the connection closes.
   void Start();
-  // Closes the connection once the current request (if any) is answered.
-  void RequestClose();
+  void RequestClose() override;
 
  private:
   using Parser = boost::beast::http::request_parser<boost::beast::http::buffer_body>;
@@ -97,6 +122,7 @@ class Session : public std::enable_shared_from_this<Session> {
     ExchangeMeasurements measurements;
   };
 
+  void Init();
   static boost::asio::awaitable<void> Run(std::shared_ptr<Session> self);
   // Serves one request; false when the connection is to be closed.
   boost::asio::awaitable<bool> ServeOne();
@@ -108,18 +134,28 @@ class Session : public std::enable_shared_from_this<Session> {
   boost::asio::awaitable<bool> WriteResponse(Exchange& exchange, const s3::Response& response,
                                              bool keep_alive);
   boost::asio::awaitable<void> LingeringClose();
+  // TLS: the handshake; false when it failed (the connection is then dropped).
+  boost::asio::awaitable<bool> Handshake();
+  // TLS: close_notify, bounded in time; then the socket is closed.
+  boost::asio::awaitable<void> Shutdown();
+  boost::beast::tcp_stream& Tcp() { return boost::beast::get_lowest_layer(stream_); }
   void SubmitRecords(const Exchange& exchange, const s3::Response& response);
   s3::Response SafeTransportError(const s3::RequestHead& head, const s3::S3Error& error);
   void FillHead(Exchange& exchange);
   void Close();
 
-  boost::beast::tcp_stream stream_;
+  Stream stream_;
   boost::beast::flat_buffer buffer_;
+  std::string tls_version_;  // negotiated (TLS sessions)
+  std::string tls_cipher_;
   std::vector<char> piece_;  // request body and file pieces
   SessionContext context_;
   std::string remote_ip_;
   bool idle_ = false;     // waiting for the first byte of the next request
   bool closing_ = false;  // shutdown asked: no further request on this connection
 };
+
+extern template class Session<PlainStream>;
+extern template class Session<TlsStream>;
 
 }  // namespace logbucket::http

@@ -22,6 +22,8 @@ using testing::TempDir;
 struct Sample {
   std::string value;
   std::string read_back;
+  // Other flags the value needs to be valid; "TEMP" stands for the test's directory.
+  std::vector<std::string> with = {};
 };
 
 std::map<std::string, Sample> Samples() {
@@ -47,6 +49,10 @@ std::map<std::string, Sample> Samples() {
       {"logging.spool_max_bytes", {"2GiB", "2GiB"}},
       {"diagnostics.level", {"debug", "debug"}},
       {"admin.allow_reset", {"true", "true"}},
+      {"tls.cert_file", {"TEMP/c.pem", "TEMP/c.pem", {"--tls-key-file", "TEMP/k.pem"}}},
+      {"tls.key_file", {"TEMP/k.pem", "TEMP/k.pem", {"--tls-cert-file", "TEMP/c.pem"}}},
+      {"tls.self_signed", {"on", "true"}},
+      {"tls.listen", {"[::1]:9443", "[::1]:9443", {"--tls-self-signed"}}},
   };
 }
 
@@ -77,6 +83,12 @@ TEST(NamingRuleTest, EverySettingWorksThroughEveryLayer) {
   const std::string data_dir = (dir.path() / "data").string();
   const std::string sample_dir = (dir.path() / "sample-data").string();
   const Config defaults;
+  dir.Write("c.pem", "certificate");
+  dir.Write("k.pem", "key");
+  const auto expand = [&dir](std::string text) {
+    if (text.starts_with("TEMP")) text.replace(0, 4, dir.path().string());
+    return text;
+  };
   for (auto [name, sample] : Samples()) {
     SCOPED_TRACE(name);
     const Setting* setting = FindSetting(name);
@@ -84,11 +96,14 @@ TEST(NamingRuleTest, EverySettingWorksThroughEveryLayer) {
     if (sample.value == "DATA_DIR") {
       sample = {sample_dir, sample_dir};
     }
+    sample.value = expand(sample.value);
+    sample.read_back = expand(sample.read_back);
     ASSERT_NE(setting->get(defaults), sample.read_back) << "sample equals the default";
     // Settings other than storage.data_dir keep the test's data directory out of ./data.
-    const std::vector<std::string> base = name == "storage.data_dir"
-                                              ? std::vector<std::string>{}
-                                              : std::vector<std::string>{"--data-dir", data_dir};
+    std::vector<std::string> base = name == "storage.data_dir"
+                                        ? std::vector<std::string>{}
+                                        : std::vector<std::string>{"--data-dir", data_dir};
+    for (const std::string& arg : sample.with) base.push_back(expand(arg));
 
     const size_t dot = name.find('.');
     const std::string toml = dot == std::string::npos
@@ -148,12 +163,13 @@ TEST(HelpTextTest, ListsEverySettingWithItsNamesAndDefault) {
   const Config defaults;
   for (const Setting& setting : Settings()) {
     EXPECT_THAT(help, HasSubstr(FlagName(setting.name) + " " + setting.placeholder + "\n"));
+    const std::string default_value = setting.get(defaults);
     EXPECT_THAT(help, HasSubstr("env " + EnvName(setting.name) + ", default " +
-                                setting.get(defaults) + "\n"));
+                                (default_value.empty() ? "none" : default_value) + "\n"));
     EXPECT_THAT(unwrapped, HasSubstr(setting.help));
   }
   for (const std::string section : {"[server]", "[storage]", "[s3]", "[auth]", "[accounts]",
-                                    "[logging]", "[diagnostics]", "[admin]"}) {
+                                    "[logging]", "[diagnostics]", "[admin]", "[tls]"}) {
     EXPECT_THAT(help, HasSubstr("\n" + section + "\n"));
   }
   EXPECT_THAT(help, HasSubstr("--listen HOST:PORT"));
