@@ -7,7 +7,9 @@ namespace logbucket::storage {
 
 namespace {
 
-constexpr char kVersion = 1;
+// Version 1 has no ACL (and, for uploads, no object owner); version 2 appends them. Both decode.
+constexpr char kVersion = 2;
+constexpr char kVersionWithoutAcl = 1;
 
 void PutVarint(std::string& out, uint64_t value) {
   while (value >= 0x80) {
@@ -78,13 +80,15 @@ class Reader {
     }
   }
 
-  bool Version() {
-    if (in_.empty() || in_.front() != kVersion) {
+  // Reads the version byte; 0 (and not ok) when it is not one this code knows.
+  char Version() {
+    if (in_.empty() || (in_.front() != kVersion && in_.front() != kVersionWithoutAcl)) {
       ok_ = false;
-      return false;
+      return 0;
     }
+    const char version = in_.front();
     in_.remove_prefix(1);
-    return true;
+    return version;
   }
 
  private:
@@ -111,12 +115,14 @@ std::string EncodeObjectExtras(const ObjectRecord& record) {
   for (uint64_t size : record.part_sizes) {
     PutVarint(out, size);
   }
+  PutBytes(out, record.acl);
   return out;
 }
 
 std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRecord& record) {
   Reader reader(encoded);
-  if (reader.Version()) {
+  record.acl.clear();
+  if (const char version = reader.Version()) {
     reader.Map(record.headers);
     reader.Map(record.user_metadata);
     reader.Map(record.checksums);
@@ -128,6 +134,9 @@ std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRe
         record.part_sizes.push_back(size);
       }
     }
+    if (version != kVersionWithoutAcl) {
+      record.acl = reader.Bytes();
+    }
   }
   return Finish(reader, "object metadata");
 }
@@ -136,20 +145,28 @@ std::string EncodeUploadExtras(const UploadRecord& record) {
   std::string out(1, kVersion);
   PutMap(out, record.headers);
   PutMap(out, record.user_metadata);
+  PutBytes(out, record.object_owner_account_id);
+  PutBytes(out, record.acl);
   return out;
 }
 
 std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRecord& record) {
   Reader reader(encoded);
-  if (reader.Version()) {
+  record.object_owner_account_id.clear();
+  record.acl.clear();
+  if (const char version = reader.Version()) {
     reader.Map(record.headers);
     reader.Map(record.user_metadata);
+    if (version != kVersionWithoutAcl) {
+      record.object_owner_account_id = reader.Bytes();
+      record.acl = reader.Bytes();
+    }
   }
   return Finish(reader, "upload metadata");
 }
 
 std::string EncodeMap(const std::map<std::string, std::string>& map) {
-  std::string out(1, kVersion);
+  std::string out(1, kVersionWithoutAcl);  // a bare map never had a second version
   PutMap(out, map);
   return out;
 }

@@ -4,6 +4,8 @@
 //
 // Format: a version byte, then the fields in a fixed order; a map is a varint count followed by
 // (varint length, bytes) name/value pairs, a list of sizes is a varint count followed by varints.
+// Version 2 appends (varint length, bytes) strings: the ACL of an object; the object owner and
+// ACL of an upload. Version 1 records (written before ACLs were kept) decode with those empty.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -17,11 +19,11 @@
 
 namespace logbucket::storage {
 
-// headers, user_metadata, checksums, part_sizes of an object.
+// headers, user_metadata, checksums, part_sizes, acl of an object.
 std::string EncodeObjectExtras(const ObjectRecord& record);
 std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRecord& record);
 
-// headers and user_metadata of a multipart upload.
+// headers, user_metadata, object_owner_account_id, acl of a multipart upload.
 std::string EncodeUploadExtras(const UploadRecord& record);
 std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRecord& record);
 

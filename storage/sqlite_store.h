@@ -150,6 +150,10 @@ class SqliteStore {
   // Returns the removed record, or nullopt when there was no such key (S3 answers 204 anyway).
   std::expected<std::optional<ObjectRecord>, Error> DeleteObject(std::string_view bucket,
                                                                  std::string_view key);
+  // Replaces the ACL document of the current object at bucket/key, leaving its bytes and other
+  // metadata as they are; returns the updated record. kObjectNotFound / kBucketNotFound.
+  std::expected<ObjectRecord, Error> SetObjectAcl(std::string_view bucket, std::string_view key,
+                                                  std::string_view acl);
   // Keys that start with `prefix` and sort after `start_after` (strictly), in UTF-8 byte order,
   // at most max_keys of them. Callers implement delimiters on top of this (seek past a common
   // prefix by calling again with start_after = prefix + "\xff"...).

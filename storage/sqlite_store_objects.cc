@@ -245,6 +245,35 @@ std::expected<std::optional<ObjectRecord>, Error> SqliteStore::DeleteObject(std:
   return std::move(removed->record);
 }
 
+std::expected<ObjectRecord, Error> SqliteStore::SetObjectAcl(std::string_view bucket,
+                                                            std::string_view key,
+                                                            std::string_view acl) {
+  std::lock_guard lock(state_->mu);
+  Database& db = *state_->db;
+  auto tx = Transaction::Begin(db);
+  if (!tx) {
+    return std::unexpected(std::move(tx.error()));
+  }
+  auto stored = SelectObject(db, bucket, key);
+  if (!stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  if (!*stored) {
+    if (auto exists = RequireBucket(db, bucket); !exists) {
+      return std::unexpected(std::move(exists.error()));
+    }
+    return std::unexpected(NoSuchObject(bucket, key));
+  }
+  (*stored)->record.acl = std::string(acl);
+  if (auto written = UpsertObject(db, (*stored)->record, (*stored)->data_id); !written) {
+    return std::unexpected(std::move(written.error()));
+  }
+  if (auto committed = tx->Commit(); !committed) {
+    return std::unexpected(std::move(committed.error()));
+  }
+  return std::move((*stored)->record);
+}
+
 std::expected<ObjectPage, Error> SqliteStore::ListObjects(std::string_view bucket,
                                                           std::string_view prefix,
                                                           std::string_view start_after,

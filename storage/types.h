@@ -43,6 +43,9 @@ struct ObjectRecord {
   std::string version_id;     // reserved for versioning; "" today
   // Part boundaries of a multipart object (size of each part, in order); empty otherwise.
   std::vector<uint64_t> part_sizes;
+  // The object's access control list as an opaque document (server/s3 keeps AccessControlPolicy
+  // XML here); "" for objects written before ACLs were kept: the owner-only default.
+  std::string acl;
 };
 
 struct UploadRecord {
@@ -56,6 +59,9 @@ struct UploadRecord {
   std::map<std::string, std::string> user_metadata;  // as in ObjectRecord
   std::string checksum_algorithm;                    // "" when none requested
   std::string checksum_type;                         // "COMPOSITE", "FULL_OBJECT" or ""
+  // Who will own the completed object ("": owner_account_id) and its ACL (as ObjectRecord::acl).
+  std::string object_owner_account_id;
+  std::string acl;
 };
 
 struct PartRecord {

@@ -53,6 +53,20 @@ std::expected<xml::AccessControlPolicy, S3Error> CannedAcl(std::string_view name
   return acl;
 }
 
+std::expected<xml::AccessControlPolicy, S3Error> CannedObjectAcl(std::string_view name,
+                                                                 const xml::Owner& owner,
+                                                                 const xml::Owner& bucket_owner) {
+  auto acl = CannedAcl(name, owner);
+  if (!acl) return acl;
+  bool grants_bucket_owner = name == "bucket-owner-read" || name == "bucket-owner-full-control";
+  if (grants_bucket_owner && bucket_owner.id != owner.id) {
+    xml::Grant g = OwnerGrant(bucket_owner);
+    if (name == "bucket-owner-read") g.permission = "READ";
+    acl->grants.push_back(std::move(g));
+  }
+  return acl;
+}
+
 std::expected<xml::AccessControlPolicy, S3Error> GrantHeadersAcl(const Headers& headers,
                                                                  const xml::Owner& owner,
                                                                  bool* present) {
@@ -67,26 +81,36 @@ std::expected<xml::AccessControlPolicy, S3Error> GrantHeadersAcl(const Headers& 
     auto value = headers.Get(header);
     if (!value) continue;
     *present = true;
-    // id="...", uri="...", emailAddress="..." separated by commas.
+    // id="...", uri="...", emailAddress="..." separated by commas; the quotes are optional and
+    // the grantee keys are case-insensitive (the aws CLI's own examples send uri=http://...).
     std::string_view v = *value;
+    auto invalid = [&] {
+      return S3Error(ErrorCode::kInvalidArgument)
+          .With("ArgumentName", std::string(header))
+          .With("ArgumentValue", std::string(*value));
+    };
     while (!v.empty()) {
       while (!v.empty() && (v.front() == ' ' || v.front() == ',')) v.remove_prefix(1);
       if (v.empty()) break;
       auto eq = v.find('=');
-      if (eq == std::string_view::npos || eq + 1 >= v.size() || v[eq + 1] != '"') {
-        return std::unexpected(S3Error(ErrorCode::kInvalidArgument)
-                                   .With("ArgumentName", std::string(header))
-                                   .With("ArgumentValue", std::string(*value)));
+      if (eq == std::string_view::npos || eq + 1 >= v.size()) return std::unexpected(invalid());
+      std::string kind = ToLower(v.substr(0, eq));
+      while (!kind.empty() && kind.back() == ' ') kind.pop_back();
+      v.remove_prefix(eq + 1);
+      while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+      std::string id;
+      if (!v.empty() && v.front() == '"') {
+        auto close = v.find('"', 1);
+        if (close == std::string_view::npos) return std::unexpected(invalid());
+        id = std::string(v.substr(1, close - 1));
+        v.remove_prefix(close + 1);
+      } else {
+        auto comma = v.find(',');
+        id = std::string(v.substr(0, comma));
+        while (!id.empty() && id.back() == ' ') id.pop_back();
+        v.remove_prefix(comma == std::string_view::npos ? v.size() : comma);
       }
-      std::string_view kind = v.substr(0, eq);
-      auto close = v.find('"', eq + 2);
-      if (close == std::string_view::npos) {
-        return std::unexpected(S3Error(ErrorCode::kInvalidArgument)
-                                   .With("ArgumentName", std::string(header))
-                                   .With("ArgumentValue", std::string(*value)));
-      }
-      std::string id(v.substr(eq + 2, close - eq - 2));
-      v.remove_prefix(close + 1);
+      if (id.empty()) return std::unexpected(invalid());
       xml::Grant g;
       g.permission = std::string(permission);
       if (kind == "id") {
@@ -95,13 +119,11 @@ std::expected<xml::AccessControlPolicy, S3Error> GrantHeadersAcl(const Headers& 
       } else if (kind == "uri") {
         g.grantee.type = "Group";
         g.grantee.uri = id;
-      } else if (kind == "emailAddress") {
+      } else if (kind == "emailaddress") {
         g.grantee.type = "AmazonCustomerByEmail";
         g.grantee.email_address = id;
       } else {
-        return std::unexpected(S3Error(ErrorCode::kInvalidArgument)
-                                   .With("ArgumentName", std::string(header))
-                                   .With("ArgumentValue", std::string(*value)));
+        return std::unexpected(invalid());
       }
       acl.grants.push_back(std::move(g));
     }

@@ -1,4 +1,4 @@
-// Bucket ACLs: canned ACL expansion, x-amz-grant-* headers, and the LogDelivery group check.
+// Bucket and object ACLs: canned ACL expansion, x-amz-grant-* headers, and the LogDelivery group check.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -23,6 +23,12 @@ xml::AccessControlPolicy DefaultAcl(const xml::Owner& owner);
 // "bucket-owner-read", "bucket-owner-full-control". InvalidArgument for others.
 std::expected<xml::AccessControlPolicy, S3Error> CannedAcl(std::string_view name,
                                                            const xml::Owner& owner);
+// The same for an object owned by `owner` in a bucket owned by `bucket_owner`:
+// bucket-owner-read and bucket-owner-full-control also grant READ / FULL_CONTROL to the bucket
+// owner (when it is another account).
+std::expected<xml::AccessControlPolicy, S3Error> CannedObjectAcl(std::string_view name,
+                                                                 const xml::Owner& owner,
+                                                                 const xml::Owner& bucket_owner);
 // x-amz-grant-read / -write / -read-acp / -write-acp / -full-control headers; nullopt-like
 // empty grants when none is present. InvalidArgument on a malformed grantee list.
 std::expected<xml::AccessControlPolicy, S3Error> GrantHeadersAcl(const Headers& headers,

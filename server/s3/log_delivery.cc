@@ -44,7 +44,9 @@ DeliveryError StoreLogObjectWriter::CheckPermission(std::string_view target_buck
   auto acl_text = store_.GetBucketSetting(target_bucket, "acl");
   if (acls_enabled && acl_text && *acl_text) {
     auto acl = xml::ParseAccessControlPolicy(**acl_text);
-    if (acl && GroupHasPermission(*acl, kLogDeliveryUri, "WRITE")) {
+    // Amazon's ACL route needs both grants (what canned log-delivery-write gives).
+    if (acl && GroupHasPermission(*acl, kLogDeliveryUri, "WRITE") &&
+        GroupHasPermission(*acl, kLogDeliveryUri, "READ_ACP")) {
       return {DeliveryProblem::kNone, ""};
     }
   }
@@ -52,7 +54,7 @@ DeliveryError StoreLogObjectWriter::CheckPermission(std::string_view target_buck
           "no bucket policy on " + std::string(target_bucket) +
               " allows logging.s3.amazonaws.com to s3:PutObject " + request.resource +
               " (with aws:SourceArn arn:aws:s3:::" + std::string(source_bucket) +
-              "), and no ACL grants WRITE to the LogDelivery group" +
+              "), and no ACL grants WRITE and READ_ACP to the LogDelivery group" +
               (acls_enabled ? "" : " (ACLs are disabled: BucketOwnerEnforced)")};
 }
 

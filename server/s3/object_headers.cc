@@ -5,6 +5,7 @@
 #include <charconv>
 #include <chrono>
 
+#include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
 
 namespace logbucket::s3 {
@@ -279,8 +280,11 @@ std::expected<OpenedSource, S3Error> OpenCopySource(OpContext& c, const CopySour
     if (e.code == ErrorCode::kNoSuchBucket) e.With("BucketName", source.bucket);
     return std::unexpected(e);
   }
-  if (c.auth.account == nullptr || bucket->owner_account_id != c.auth.account->id) {
-    return std::unexpected(S3Error(ErrorCode::kAccessDenied));
+  bool acl_required = false;  // the source side's record does not carry aclRequired
+  if (auto allowed = Authorize(c.state, c.head, c.query, c.auth, *bucket, "s3:GetObject",
+                               source.key, &acl_required);
+      !allowed) {
+    return std::unexpected(allowed.error());
   }
   auto reader = c.state.store.OpenObject(source.bucket, source.key);
   if (!reader) {

@@ -106,6 +106,9 @@ struct Route {
   Target::Kind kind;
   std::string_view subresource;  // query parameter that selects this row; "" = none present
   std::string_view operation;    // access-log operation name
+  // IAM action that authorises the request ("s3:GetObject"); "" when the operation authorises
+  // itself per key (DeleteObjects).
+  std::string_view action;
   Handler handler;
   BodyMode body = BodyMode::kNone;
 };
@@ -155,6 +158,8 @@ OpResult GetBucketAcl(OpContext& c);
 OpResult PutBucketOwnershipControls(OpContext& c);
 OpResult GetBucketOwnershipControls(OpContext& c);
 OpResult DeleteBucketOwnershipControls(OpContext& c);
+OpResult PutObjectAcl(OpContext& c);
+OpResult GetObjectAcl(OpContext& c);
 
 }  // namespace logbucket::s3
 

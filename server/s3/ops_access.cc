@@ -1,8 +1,10 @@
 // Access settings of a bucket: PutBucketPolicy / GetBucketPolicy / DeleteBucketPolicy,
-// PutBucketAcl / GetBucketAcl, Put/Get/DeleteBucketOwnershipControls. They are stored as bucket
-// settings ("policy": the JSON as given; "acl": AccessControlPolicy XML; "ownership": the
-// ObjectOwnership name) and read by the log delivery permission check.
+// PutBucketAcl / GetBucketAcl, Put/Get/DeleteBucketOwnershipControls, PutObjectAcl /
+// GetObjectAcl. Bucket ones are stored as bucket settings ("policy": the JSON as given; "acl":
+// AccessControlPolicy XML; "ownership": the ObjectOwnership name), read by authorize.cc and the
+// log delivery permission check; an object's ACL is stored with the object.
 #include "server/s3/acl.h"
+#include "server/s3/authorize.h"
 #include "server/s3/operation.h"
 #include "server/s3/policy.h"
 #include "server/s3/xml/bucket_xml.h"
@@ -29,6 +31,39 @@ std::expected<Response, S3Error> Store(OpContext& c, std::string_view name, std:
     return std::unexpected(FromStorage(ok.error()));
   }
   return EmptyResponse(status);
+}
+
+// The ACL a PutBucketAcl / PutObjectAcl request sets: x-amz-acl, x-amz-grant-* or the body
+// (exactly one of them). `owner` owns the resource; for an object, `bucket_owner` is the
+// bucket's owner (bucket-owner-read / -full-control grant to it).
+std::expected<xml::AccessControlPolicy, S3Error> AclFromRequest(OpContext& c,
+                                                                const xml::Owner& owner,
+                                                                const xml::Owner* bucket_owner) {
+  bool grant_headers = false;
+  auto from_headers = GrantHeadersAcl(c.head.headers, owner, &grant_headers);
+  if (!from_headers) return std::unexpected(from_headers.error());
+  auto canned = c.Header("x-amz-acl");
+  int sources = (canned ? 1 : 0) + (grant_headers ? 1 : 0) + (c.body->buffer.empty() ? 0 : 1);
+  if (sources > 1) {
+    return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
+                                   "Specifying both Canned ACLs and Header Grants is not allowed"));
+  }
+  if (canned) {
+    if (bucket_owner) return CannedObjectAcl(*canned, owner, *bucket_owner);
+    return CannedAcl(*canned, owner);
+  }
+  if (grant_headers) return std::move(*from_headers);
+  if (c.body->buffer.empty()) {
+    return std::unexpected(S3Error(ErrorCode::kMissingSecurityHeader,
+                                   "Your request was missing a required header")
+                               .With("MissingHeaderName", "x-amz-acl"));
+  }
+  auto parsed = xml::ParseAccessControlPolicy(c.body->buffer);
+  if (!parsed) return std::unexpected(parsed.error());
+  if (parsed->owner.id.empty()) parsed->owner = owner;
+  if (parsed->owner.id != owner.id) return std::unexpected(S3Error(ErrorCode::kAccessDenied));
+  parsed->owner.display_name = owner.display_name;
+  return std::move(*parsed);
 }
 
 }  // namespace
@@ -60,43 +95,14 @@ OpResult DeleteBucketPolicy(OpContext& c) {
 }
 
 OpResult PutBucketAcl(OpContext& c) {
-  xml::Owner owner = BucketOwner(c);
-  xml::AccessControlPolicy acl;
-  bool grant_headers = false;
-  auto from_headers = GrantHeadersAcl(c.head.headers, owner, &grant_headers);
-  if (!from_headers) return std::unexpected(from_headers.error());
-  auto canned = c.Header("x-amz-acl");
-  int sources = (canned ? 1 : 0) + (grant_headers ? 1 : 0) + (c.body->buffer.empty() ? 0 : 1);
-  if (sources > 1) {
-    return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
-                                   "Specifying both Canned ACLs and Header Grants is not allowed"));
-  }
-  if (canned) {
-    auto expanded = CannedAcl(*canned, owner);
-    if (!expanded) return std::unexpected(expanded.error());
-    acl = std::move(*expanded);
-  } else if (grant_headers) {
-    acl = std::move(*from_headers);
-  } else if (!c.body->buffer.empty()) {
-    auto parsed = xml::ParseAccessControlPolicy(c.body->buffer);
-    if (!parsed) return std::unexpected(parsed.error());
-    acl = std::move(*parsed);
-    if (acl.owner.id.empty()) acl.owner = owner;
-    if (acl.owner.id != owner.id) {
-      return std::unexpected(S3Error(ErrorCode::kAccessDenied));
-    }
-    acl.owner.display_name = owner.display_name;
-  } else {
-    return std::unexpected(S3Error(ErrorCode::kMissingSecurityHeader,
-                                   "Your request was missing a required header")
-                               .With("MissingHeaderName", "x-amz-acl"));
-  }
+  auto acl = AclFromRequest(c, BucketOwner(c), nullptr);
+  if (!acl) return std::unexpected(acl.error());
   auto ownership = Setting(c, "ownership");
   if (!ownership) return std::unexpected(ownership.error());
-  if (*ownership && **ownership == "BucketOwnerEnforced" && HasNonOwnerGrants(acl)) {
+  if (*ownership && **ownership == "BucketOwnerEnforced" && HasNonOwnerGrants(*acl)) {
     return std::unexpected(S3Error(ErrorCode::kAccessControlListNotSupported));
   }
-  return Store(c, "acl", xml::RenderAccessControlPolicy(acl), 200);
+  return Store(c, "acl", xml::RenderAccessControlPolicy(*acl), 200);
 }
 
 OpResult GetBucketAcl(OpContext& c) {
@@ -142,6 +148,39 @@ OpResult DeleteBucketOwnershipControls(OpContext& c) {
     return std::unexpected(FromStorage(ok.error()));
   }
   return EmptyResponse(204);
+}
+
+OpResult GetObjectAcl(OpContext& c) {
+  auto object = c.state.store.HeadObject(c.bucket->name, c.target.key);
+  if (!object) {
+    S3Error e = FromStorage(object.error());
+    if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
+    return std::unexpected(e);
+  }
+  Response r = XmlResponse(200, xml::RenderAccessControlPolicy(ObjectAclOf(c.state, *object)));
+  r.headers.Set("x-amz-version-id", "null");
+  return r;
+}
+
+OpResult PutObjectAcl(OpContext& c) {
+  auto object = c.state.store.HeadObject(c.bucket->name, c.target.key);
+  if (!object) {
+    S3Error e = FromStorage(object.error());
+    if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
+    return std::unexpected(e);
+  }
+  xml::Owner bucket_owner = BucketOwner(c);
+  auto acl = AclFromRequest(c, OwnerOfAccount(c.state, object->owner_account_id), &bucket_owner);
+  if (!acl) return std::unexpected(acl.error());
+  auto ownership = Setting(c, "ownership");
+  if (!ownership) return std::unexpected(ownership.error());
+  if (*ownership && **ownership == "BucketOwnerEnforced" && HasNonOwnerGrants(*acl)) {
+    return std::unexpected(S3Error(ErrorCode::kAccessControlListNotSupported));
+  }
+  std::string document = xml::RenderAccessControlPolicy(*acl);
+  auto stored = c.state.store.SetObjectAcl(c.bucket->name, c.target.key, document);
+  if (!stored) return std::unexpected(FromStorage(stored.error()));
+  return EmptyResponse(200);
 }
 
 }  // namespace logbucket::s3

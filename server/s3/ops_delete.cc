@@ -1,5 +1,6 @@
 // DeleteObjects: one REST.POST.MULTI_OBJECT_DELETE record plus one BATCH.DELETE.OBJECT record
 // per key, as Amazon logs it.
+#include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
 #include "server/s3/operation.h"
 #include "server/s3/xml/delete_xml.h"
@@ -41,6 +42,12 @@ OpResult DeleteObjects(OpContext& c) {
       errors.push_back({key, version_id, "NoSuchVersion", "The specified version does not exist."});
       continue;
     }
+    bool by_acl = false;  // DeleteObjects has no bucket-level action: each key is authorised
+    if (!Authorize(c.state, c.head, c.query, c.auth, *c.bucket, "s3:DeleteObject", key, &by_acl)) {
+      errors.push_back({key, version_id, "AccessDenied", "Access Denied"});
+      continue;
+    }
+    c.log.acl_required = c.log.acl_required || by_acl;
     auto removed = c.state.store.DeleteObject(c.bucket->name, key);
     if (!removed) {
       S3Error e = FromStorage(removed.error());

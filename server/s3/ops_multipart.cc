@@ -2,6 +2,7 @@
 // CompleteMultipartUpload, AbortMultipartUpload, ListParts.
 #include <charconv>
 
+#include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
 #include "server/s3/object_headers.h"
 #include "server/s3/operation.h"
@@ -130,10 +131,15 @@ OpResult UploadPartCopy(OpContext& c, const storage::UploadRecord& upload, uint3
 }  // namespace
 
 OpResult CreateMultipartUpload(OpContext& c) {
+  auto access = NewObjectAcl(c);
+  if (!access) return std::unexpected(access.error());
   storage::UploadRecord upload;
   upload.bucket = c.bucket->name;
   upload.key = c.target.key;
-  upload.owner_account_id = c.auth.account->id;
+  upload.owner_account_id =
+      c.auth.account != nullptr ? c.auth.account->id : c.bucket->owner_account_id;
+  upload.object_owner_account_id = std::move(access->owner_account_id);
+  upload.acl = std::move(access->acl);
   if (auto ok = ReadObjectHeaders(c.head.headers, upload.headers, upload.user_metadata,
                                   upload.storage_class);
       !ok) {
@@ -281,7 +287,13 @@ OpResult CompleteMultipartUpload(OpContext& c) {
   storage::ObjectRecord record;
   record.bucket = c.bucket->name;
   record.key = c.target.key;
-  record.owner_account_id = c.auth.account->id;
+  // Ownership and ACL were settled when the upload was created (uploads from before ACLs were
+  // kept have neither: the completing writer owns the object, with the owner-only ACL).
+  record.owner_account_id = !upload->object_owner_account_id.empty()
+                                ? upload->object_owner_account_id
+                                : (c.auth.account != nullptr ? c.auth.account->id
+                                                             : c.bucket->owner_account_id);
+  record.acl = upload->acl;
   record.headers = upload->headers;
   record.user_metadata = upload->user_metadata;
   record.storage_class = upload->storage_class;

@@ -2,6 +2,7 @@
 // HeadObject, DeleteObject.
 #include <charconv>
 
+#include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
 #include "server/s3/object_headers.h"
 #include "server/s3/operation.h"
@@ -59,10 +60,13 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
                                .With("ArgumentName", "x-amz-metadata-directive")
                                .With("ArgumentValue", directive));
   }
+  auto access = NewObjectAcl(c);
+  if (!access) return std::unexpected(access.error());
   storage::ObjectRecord record;
   record.bucket = c.bucket->name;
   record.key = c.target.key;
-  record.owner_account_id = c.auth.account->id;
+  record.owner_account_id = std::move(access->owner_account_id);
+  record.acl = std::move(access->acl);
   if (directive == "REPLACE") {
     if (auto ok = ReadObjectHeaders(c.head.headers, record.headers, record.user_metadata,
                                     record.storage_class);
@@ -116,10 +120,13 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
 
 OpResult PutObject(OpContext& c) {
   if (auto copy_source = c.Header("x-amz-copy-source")) return CopyObject(c, *copy_source);
+  auto access = NewObjectAcl(c);
+  if (!access) return std::unexpected(access.error());
   storage::ObjectRecord record;
   record.bucket = c.bucket->name;
   record.key = c.target.key;
-  record.owner_account_id = c.auth.account->id;
+  record.owner_account_id = std::move(access->owner_account_id);
+  record.acl = std::move(access->acl);
   if (auto ok = ReadObjectHeaders(c.head.headers, record.headers, record.user_metadata,
                                   record.storage_class);
       !ok) {
@@ -175,7 +182,11 @@ OpResult ServeObject(OpContext& c, bool with_body) {
     reader = std::move(*opened);
   } else {
     auto head = c.state.store.HeadObject(c.bucket->name, c.target.key);
-    if (!head) return std::unexpected(FromStorage(head.error()));
+    if (!head) {
+      S3Error e = FromStorage(head.error());
+      if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
+      return std::unexpected(e);
+    }
     object = std::move(*head);
   }
   c.log.object_size = object.size;

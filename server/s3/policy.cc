@@ -23,6 +23,32 @@ std::vector<std::string> StringsOf(const json& v) {
   return out;
 }
 
+// Condition values: strings, and booleans or numbers written without quotes ("Bool":
+// {"aws:SecureTransport": false} is as common as "false").
+std::vector<std::string> ConditionValuesOf(const json& v) {
+  std::vector<std::string> out;
+  auto add = [&](const json& e) {
+    if (e.is_string()) {
+      out.push_back(e.get<std::string>());
+    } else if (e.is_boolean()) {
+      out.push_back(e.get<bool>() ? "true" : "false");
+    } else if (e.is_number()) {
+      out.push_back(e.dump());
+    }
+  };
+  if (v.is_array()) {
+    for (const auto& e : v) add(e);
+  } else {
+    add(v);
+  }
+  return out;
+}
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && WildcardMatch(a, b, true) &&
+         a.find_first_of("*?") == std::string_view::npos;
+}
+
 bool ValidStringOrList(const json& v) {
   if (v.is_string()) return true;
   if (!v.is_array() || v.empty()) return false;
@@ -38,6 +64,10 @@ bool PrincipalMatches(const json& principal, const PolicyRequest& r) {
   for (const auto& [kind, values] : principal.items()) {
     for (const auto& p : StringsOf(values)) {
       if (kind == "Service" && !r.service.empty() && p == r.service) return true;
+      if (kind == "CanonicalUser" && r.service.empty() && !r.canonical_id.empty() &&
+          p == r.canonical_id) {
+        return true;
+      }
       if (kind == "AWS" && r.service.empty()) {
         if (p == "*") return true;
         if (!r.account_id.empty() &&
@@ -59,27 +89,40 @@ bool AnyMatches(const json& patterns, std::string_view value, bool ignore_case) 
 
 bool ConditionsHold(const json& condition, const PolicyRequest& r) {
   if (!condition.is_object()) return true;
-  for (const auto& [op, tests] : condition.items()) {
+  for (const auto& [qualified_op, tests] : condition.items()) {
     if (!tests.is_object()) return false;
+    std::string_view op = qualified_op;
+    bool if_exists = op.ends_with("IfExists");
+    if (if_exists) op.remove_suffix(8);
     for (const auto& [key, values] : tests.items()) {
       auto it = r.context.find(key);
       bool present = it != r.context.end();
       std::string actual = present ? it->second : "";
+      std::vector<std::string> expected = ConditionValuesOf(values);
+      if (op == "Null") {
+        // "true": the key must be absent; "false": present.
+        bool want_absent = !expected.empty() && EqualsIgnoreCase(expected.front(), "true");
+        if (want_absent == present) return false;
+        continue;
+      }
+      if (!present && if_exists) continue;
       bool match = false;
       bool negated = op.starts_with("StringNot") || op.starts_with("ArnNot");
-      if (op == "StringEquals" || op == "ArnEquals" || op == "StringNotEquals" ||
-          op == "ArnNotEquals") {
-        for (const auto& v : StringsOf(values)) match = match || (present && v == actual);
-      } else if (op == "StringEqualsIgnoreCase" || op == "StringNotEqualsIgnoreCase") {
-        match = present && AnyMatches(values, actual, true) &&
-                actual.find_first_of("*?") == std::string::npos;
-      } else if (op == "StringLike" || op == "ArnLike" || op == "StringNotLike" ||
-                 op == "ArnNotLike") {
-        match = present && AnyMatches(values, actual, false);
-      } else if (op == "Bool") {
-        for (const auto& v : StringsOf(values)) match = match || (present && v == actual);
-      } else {
-        return false;  // an operator Logbucket does not evaluate never matches
+      for (const auto& v : expected) {
+        if (!present) break;
+        if (op == "StringEquals" || op == "ArnEquals" || op == "StringNotEquals" ||
+            op == "ArnNotEquals") {
+          match = match || v == actual;
+        } else if (op == "StringEqualsIgnoreCase" || op == "StringNotEqualsIgnoreCase") {
+          match = match || EqualsIgnoreCase(v, actual);
+        } else if (op == "StringLike" || op == "ArnLike" || op == "StringNotLike" ||
+                   op == "ArnNotLike") {
+          match = match || WildcardMatch(v, actual, false);
+        } else if (op == "Bool") {
+          match = match || EqualsIgnoreCase(v, actual);
+        } else {
+          return false;  // an operator Logbucket does not evaluate never matches
+        }
       }
       if (negated ? match : !match) return false;
     }

@@ -1,8 +1,10 @@
 // Bucket policies: validation of a PutBucketPolicy document (MalformedPolicy with S3's
 // messages) and evaluation of a request against it (explicit Deny wins over Allow).
 // Evaluation covers what Logbucket needs today: principals ("*", AWS account/user ARNs,
-// Service), actions and resources with * and ? wildcards, and the condition operators
-// StringEquals/StringLike/ArnEquals/ArnLike/Bool (and their Not forms) over request keys.
+// Service, CanonicalUser), actions and resources with * and ? wildcards, and the condition
+// operators StringEquals/StringEqualsIgnoreCase/StringLike/ArnEquals/ArnLike/Bool (their Not
+// forms, their ...IfExists forms) and Null over request keys. An operator it does not know
+// makes its statement not apply (neither Allow nor Deny).
 // Thread-safety: pure functions.
 #pragma once
 
@@ -25,6 +27,7 @@ struct PolicyRequest {
   std::string service;
   std::string account_id;
   std::string user_arn;
+  std::string canonical_id;  // the account's canonical id, for "CanonicalUser" principals
   std::string action;    // "s3:PutObject"
   std::string resource;  // "arn:aws:s3:::bucket/key"
   std::map<std::string, std::string> context;  // "aws:SourceArn" -> "arn:aws:s3:::src"

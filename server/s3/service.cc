@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "server/s3/auth.h"
+#include "server/s3/authorize.h"
 #include "server/s3/body_receiver.h"
 #include "server/s3/operation.h"
 #include "server/s3/xml/error_xml.h"
@@ -122,6 +123,7 @@ struct Exchange {
   std::optional<storage::BucketRecord> bucket;
   const Route* route = nullptr;
   std::string operation;
+  bool acl_required = false;  // an ACL grant is what authorised the request
 };
 
 void FillLogFacts(const ServiceState& state, const Exchange& x, LogFacts& log) {
@@ -137,6 +139,7 @@ void FillLogFacts(const ServiceState& state, const Exchange& x, LogFacts& log) {
   log.requester = x.auth.requester;
   log.signature_version = x.auth.signature_version;
   log.auth_type = x.auth.auth_type;
+  log.acl_required = log.acl_required || x.acl_required;
 }
 
 Response Finalize(const ServiceState& state, const Exchange& x, Response response) {
@@ -153,12 +156,8 @@ Response ErrorResponse(const ServiceState& state, const Exchange& x, S3Error err
     r.status = 304;
     return Finalize(state, x, std::move(r));
   }
-  if (error.resource.empty()) {
-    error.resource = x.target.kind == Target::Kind::kService ? "/"
-                     : x.target.kind == Target::Kind::kBucket
-                         ? "/" + x.target.bucket
-                         : "/" + x.target.bucket + "/" + x.target.key;
-  }
+  // Real S3 error bodies name the resource with a specific element (<Key>, <BucketName>...)
+  // rather than <Resource>; callers add those, so the body size (logged as Bytes Sent) matches.
   r.error_code = std::string(error.code_name());
   r.headers.Set("Content-Type", "application/xml");
   r.body = xml::RenderError(error, x.head.request_id, x.head.host_id);
@@ -217,10 +216,6 @@ class OperationSink final : public BodySink {
   std::unique_ptr<Exchange> x_;
   std::unique_ptr<BodyReceiver> receiver_;
 };
-
-bool IsOwner(const AuthResult& auth, const storage::BucketRecord& bucket) {
-  return auth.account != nullptr && auth.account->id == bucket.owner_account_id;
-}
 
 }  // namespace
 
@@ -307,10 +302,19 @@ Dispatch Service::Start(RequestHead head) {
                             S3Error(ErrorCode::kNoSuchBucket).With("BucketName", x->target.bucket)),
               nullptr};
     }
-    // Authorisation: an account may do everything on its own buckets; anonymous requests and
-    // other accounts are denied (bucket policies and ACLs for them are not evaluated yet).
-    if (x->auth.account == nullptr || (x->bucket && !creates_bucket && !IsOwner(x->auth, *x->bucket))) {
-      return {ErrorResponse(state, *x, S3Error(ErrorCode::kAccessDenied)), nullptr};
+    // Authorisation (authorize.h): the bucket policy, the bucket owner, then ACLs, as S3
+    // evaluates them. Creating a bucket and listing one's own buckets need a signed request.
+    // DeleteObjects (no route action) authorises each key itself.
+    if (creates_bucket || x->target.kind == Target::Kind::kService) {
+      if (x->auth.account == nullptr) {
+        return {ErrorResponse(state, *x, S3Error(ErrorCode::kAccessDenied)), nullptr};
+      }
+    } else if (!x->route->action.empty()) {
+      std::optional<std::string> key;
+      if (x->target.kind == Target::Kind::kObject) key = x->target.key;
+      auto allowed = Authorize(state, x->head, x->query, x->auth, *x->bucket, x->route->action,
+                               key, &x->acl_required);
+      if (!allowed) return {ErrorResponse(state, *x, allowed.error()), nullptr};
     }
     if (auto expected = x->head.headers.Get("x-amz-expected-bucket-owner");
         expected && x->bucket && *expected != x->bucket->owner_account_id) {

@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -72,8 +73,8 @@ class LogbucketServer:
             if time.monotonic() > deadline:
                 raise AssertionError("logbucket did not become ready:\n" + "".join(self.output))
         # Keep draining output so the server never blocks on a full pipe.
-        import threading
-        threading.Thread(target=self._drain, daemon=True).start()
+        self._drainer = threading.Thread(target=self._drain, daemon=True)
+        self._drainer.start()
         return self
 
     def _drain(self):
@@ -85,6 +86,11 @@ class LogbucketServer:
             self.proc.send_signal(sig)
             self.proc.wait(timeout=timeout)
         code = self.proc.returncode if self.proc else None
+        if self.proc:
+            drainer = getattr(self, "_drainer", None)
+            if drainer is not None:
+                drainer.join(timeout=5)  # the pipe reaches EOF once the process is gone
+            self.proc.stdout.close()
         self.proc = None
         return code
 

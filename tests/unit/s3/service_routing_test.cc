@@ -70,7 +70,7 @@ std::vector<RouteCase> RouteCases() {
       {"GET", false, "/rtb", "versions", "REST.GET.BUCKETVERSIONS", 501},
       {"GET", false, "/rtb", "encryption", "REST.GET.ENCRYPTION", 501},
       {"GET", false, "/rtb/k", "tagging", "REST.GET.OBJECT_TAGGING", 501},
-      {"GET", false, "/rtb/k", "acl", "REST.GET.ACL", 501},
+      {"GET", false, "/rtb/k", "acl", "REST.GET.ACL", 200},
       {"GET", true, "/", "cors", "REST.GET.CORS", 501},
   };
 }

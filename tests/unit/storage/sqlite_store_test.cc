@@ -244,6 +244,37 @@ TEST_F(StoreTest, PendingWriteRemovesItsFileUnlessCommitted) {
   EXPECT_EQ(Content("b", "k"), "xy");
 }
 
+TEST_F(StoreTest, ObjectAclIsKeptReplacedInPlaceAndPersisted) {
+  MakeBucket("b");
+  ObjectRecord record = ObjectAt("b", "k");
+  record.acl = "<AccessControlPolicy>first</AccessControlPolicy>";
+  ASSERT_TRUE(store_->CommitObject(Pending("bytes"), record).has_value());
+  EXPECT_EQ(store_->HeadObject("b", "k")->acl, record.acl);
+
+  auto updated = store_->SetObjectAcl("b", "k", "second");
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  EXPECT_EQ(updated->acl, "second");
+  EXPECT_EQ(updated->size, 5u);
+  Reopen();
+  auto head = store_->HeadObject("b", "k");
+  ASSERT_TRUE(head.has_value());
+  EXPECT_EQ(head->acl, "second");
+  EXPECT_EQ(Content("b", "k"), "bytes") << "setting the ACL leaves the bytes alone";
+
+  EXPECT_EQ(store_->SetObjectAcl("b", "missing", "x").error().code, ErrorCode::kObjectNotFound);
+  EXPECT_EQ(store_->SetObjectAcl("nob", "k", "x").error().code, ErrorCode::kBucketNotFound);
+
+  UploadRecord upload = UploadFor("b", "mp");
+  upload.object_owner_account_id = "111111111111";
+  upload.acl = "upload-acl";
+  auto created = store_->CreateUpload(upload);
+  ASSERT_TRUE(created.has_value());
+  auto fetched = store_->GetUpload("b", "mp", created->upload_id);
+  ASSERT_TRUE(fetched.has_value());
+  EXPECT_EQ(fetched->object_owner_account_id, "111111111111");
+  EXPECT_EQ(fetched->acl, "upload-acl");
+}
+
 TEST_F(StoreTest, EverythingPersistsAcrossReopen) {
   MakeBucket("b");
   ASSERT_TRUE(Put("b", "k", "persisted").has_value());
