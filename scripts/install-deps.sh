@@ -7,7 +7,7 @@ packages=(
   libboost1.81-dev libpugixml-dev libspdlog-dev libssl-dev libsqlite3-dev
   libtomlplusplus-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev googletest libbenchmark-dev
-  curl
+  curl python3
 )
 missing=()
 for p in "${packages[@]}"; do
