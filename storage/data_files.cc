@@ -219,6 +219,18 @@ bool ReferencedIds::Contains(std::string_view id) const {
 }
 
 std::expected<uint64_t, Error> DataLayout::RemoveLeftovers(const ReferencedIds& referenced) const {
+  auto temporary = RemoveTemporaryFiles();
+  if (!temporary) {
+    return temporary;
+  }
+  auto unreferenced = RemoveUnreferenced(referenced);
+  if (!unreferenced) {
+    return unreferenced;
+  }
+  return *temporary + *unreferenced;
+}
+
+std::expected<uint64_t, Error> DataLayout::RemoveTemporaryFiles() const {
   uint64_t removed = 0;
   auto remove = [&removed](const fs::path& path) -> std::expected<void, Error> {
     if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
@@ -242,7 +254,19 @@ std::expected<uint64_t, Error> DataLayout::RemoveLeftovers(const ReferencedIds& 
   if (!tmp_swept) {
     return std::unexpected(std::move(tmp_swept.error()));
   }
+  return removed;
+}
 
+std::expected<uint64_t, Error> DataLayout::RemoveUnreferenced(
+    const ReferencedIds& referenced) const {
+  uint64_t removed = 0;
+  auto remove = [&removed](const fs::path& path) -> std::expected<void, Error> {
+    if (::unlink(path.c_str()) != 0 && errno != ENOENT) {
+      return std::unexpected(ErrnoError("unlink", path, errno));
+    }
+    ++removed;
+    return {};
+  };
   auto objects_swept =
       ForEachEntry(objects_dir_, [&](std::string_view dir_name, unsigned char dir_type) {
         const fs::path dir = objects_dir_ / std::string(dir_name);

@@ -84,8 +84,12 @@ class DataLayout {
   // Renames `from` to DataPath(id), creating the fan-out directory if needed.
   std::expected<void, Error> MoveIntoPlace(const std::filesystem::path& from, std::string_view id,
                                            bool fsync) const;
-  // Removes everything in tmp/ and every file under objects/ whose name is not in `referenced`.
-  // One pass over the directories. Returns the number of files removed.
+  // Removes everything in tmp/. Returns the number of files removed.
+  std::expected<uint64_t, Error> RemoveTemporaryFiles() const;
+  // Removes every file under objects/ whose name is not in `referenced`: one pass over the 256
+  // fan-out directories. Returns the number of files removed.
+  std::expected<uint64_t, Error> RemoveUnreferenced(const ReferencedIds& referenced) const;
+  // Both of the above.
   std::expected<uint64_t, Error> RemoveLeftovers(const ReferencedIds& referenced) const;
 
  private:

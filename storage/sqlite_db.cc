@@ -128,7 +128,9 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   sqlite3_extended_result_codes(raw, 1);
   const char* sync = full_sync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
-  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;", sync}) {
+  // locking_mode first: WAL mode then keeps its index in heap memory instead of a -shm file.
+  for (const char* pragma : {"PRAGMA locking_mode=EXCLUSIVE;", "PRAGMA journal_mode=WAL;",
+                             "PRAGMA foreign_keys=ON;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.
       done.error().message = fmt::format("{}: {}", path.string(), done.error().message);
@@ -172,12 +174,26 @@ std::expected<Statement, Error> Database::Prepare(std::string_view sql) {
 
 int64_t Database::Changes() const { return sqlite3_changes64(db_); }
 
+int64_t Database::LastInsertRowId() const { return sqlite3_last_insert_rowid(db_); }
+
 Error Database::LastError(std::string_view context) const {
   return SqliteError(db_, sqlite3_errcode(db_), context);
 }
 
+namespace {
+
+std::expected<void, Error> RunCached(Database& db, std::string_view sql) {
+  auto stmt = db.Prepare(sql);
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  return stmt->Run();
+}
+
+}  // namespace
+
 std::expected<Transaction, Error> Transaction::Begin(Database& db) {
-  if (auto begun = db.Exec("BEGIN IMMEDIATE;"); !begun) {
+  if (auto begun = RunCached(db, "BEGIN IMMEDIATE"); !begun) {
     return std::unexpected(std::move(begun.error()));
   }
   return Transaction(&db);
@@ -185,15 +201,15 @@ std::expected<Transaction, Error> Transaction::Begin(Database& db) {
 
 Transaction::~Transaction() {
   if (db_ != nullptr) {
-    (void)db_->Exec("ROLLBACK;");
+    (void)RunCached(*db_, "ROLLBACK");
   }
 }
 
 std::expected<void, Error> Transaction::Commit() {
   Database* db = std::exchange(db_, nullptr);
-  if (auto done = db->Exec("COMMIT;"); !done) {
+  if (auto done = RunCached(*db, "COMMIT"); !done) {
     // A failed COMMIT may leave the transaction open; make sure nothing of it survives.
-    (void)db->Exec("ROLLBACK;");
+    (void)RunCached(*db, "ROLLBACK");
     return std::unexpected(std::move(done.error()));
   }
   return {};

@@ -67,7 +67,9 @@ class Statement {
 class Database {
  public:
   // Opens (creating) the database file in WAL mode with foreign keys and a busy timeout;
-  // synchronous=FULL when `full_sync`, NORMAL otherwise.
+  // synchronous=FULL when `full_sync`, NORMAL otherwise. Locking mode is EXCLUSIVE: the
+  // connection takes the file locks once and keeps them (no fcntl per transaction, no shared
+  // memory for the WAL index), so no other process can read the database while it is open.
   static std::expected<std::unique_ptr<Database>, Error> Open(const std::filesystem::path& path,
                                                               bool full_sync);
   ~Database();
@@ -81,6 +83,8 @@ class Database {
   std::expected<Statement, Error> Prepare(std::string_view sql);
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
+  // Rowid of the last successful INSERT.
+  int64_t LastInsertRowId() const;
   // The connection's current error as an Error: kNoSpace for SQLITE_FULL, kInternal otherwise.
   Error LastError(std::string_view context) const;
 
@@ -91,7 +95,8 @@ class Database {
   std::unordered_map<std::string_view, sqlite3_stmt*> cache_;
 };
 
-// BEGIN IMMEDIATE on construction (via Begin); ROLLBACK on destruction unless committed.
+// BEGIN IMMEDIATE on construction (via Begin); ROLLBACK on destruction unless committed. The
+// three statements are prepared once (cached) rather than parsed per transaction.
 class Transaction {
  public:
   static std::expected<Transaction, Error> Begin(Database& db);

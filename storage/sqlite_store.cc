@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/file.h>
+#include <unistd.h>
 
 #include <cerrno>
 
@@ -66,8 +67,89 @@ CREATE TABLE IF NOT EXISTS parts (
   checksums BLOB NOT NULL,
   PRIMARY KEY (upload_id, part_number)
 ) WITHOUT ROWID;
-PRAGMA user_version = 1;
 )sql";
+
+// Version 2 keeps small objects and parts in the database: blob_id names their row of blobs
+// (data_id is then ""). Blobs live in their own rowid table so that object rows stay small and a
+// listing scans as few pages as before. Rows written by version 1 keep pointing to their files.
+constexpr const char* kMigrateToV2 = R"sql(
+ALTER TABLE objects ADD COLUMN blob_id INTEGER;
+ALTER TABLE parts ADD COLUMN blob_id INTEGER;
+CREATE TABLE IF NOT EXISTS blobs (
+  id INTEGER PRIMARY KEY,
+  bytes BLOB NOT NULL
+);
+PRAGMA user_version = 2;
+)sql";
+
+constexpr int64_t kSchemaVersion = 2;
+
+std::expected<void, Error> CreateOrUpgradeSchema(Database& db) {
+  if (auto created = db.Exec(kSchema); !created) {
+    return created;
+  }
+  auto version = db.Prepare("PRAGMA user_version");
+  if (!version) {
+    return std::unexpected(std::move(version.error()));
+  }
+  auto row = version->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  const int64_t current = *row ? version->ColumnInt(0) : 0;
+  version->Reset();
+  if (current > kSchemaVersion) {
+    return std::unexpected(Error{
+        ErrorCode::kCorrupt,
+        fmt::format("meta.db has schema version {}, newer than this Logbucket's {}: upgrade it",
+                    current, kSchemaVersion)});
+  }
+  if (current == kSchemaVersion) {
+    return {};
+  }
+  auto tx = Transaction::Begin(db);
+  if (!tx) {
+    return std::unexpected(std::move(tx.error()));
+  }
+  if (auto migrated = db.Exec(kMigrateToV2); !migrated) {
+    return migrated;
+  }
+  return tx->Commit();
+}
+
+// Removes the clean-shutdown marker and says whether it was there. Removed durably (with fsync)
+// before the store serves: a crash from now on must find no marker.
+std::expected<bool, Error> ConsumeCleanMarker(const std::filesystem::path& data_dir, bool fsync) {
+  const std::filesystem::path marker = CleanMarkerPath(data_dir);
+  if (::unlink(marker.c_str()) != 0) {
+    if (errno == ENOENT) {
+      return false;
+    }
+    return std::unexpected(ErrnoError("unlink", marker, errno));
+  }
+  if (fsync) {
+    if (auto synced = SyncDirectory(data_dir); !synced) {
+      return std::unexpected(std::move(synced.error()));
+    }
+  }
+  return true;
+}
+
+std::expected<void, Error> WriteCleanMarker(const std::filesystem::path& data_dir, bool fsync) {
+  const std::filesystem::path marker = CleanMarkerPath(data_dir);
+  auto fd = CreateExclusive(marker);
+  if (!fd) {
+    return std::unexpected(std::move(fd.error()));
+  }
+  UniqueFd owned(*fd);
+  if (fsync) {
+    if (auto synced = SyncFd(owned.get(), marker); !synced) {
+      return synced;
+    }
+    return SyncDirectory(data_dir);
+  }
+  return {};
+}
 
 std::expected<UniqueFd, Error> LockDataDir(const std::filesystem::path& data_dir) {
   const std::filesystem::path path = data_dir / "LOCK";
@@ -162,16 +244,29 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
     return std::unexpected(std::move(db.error()));
   }
   state->db = std::move(*db);
-  if (auto created = state->db->Exec(kSchema); !created) {
+  if (auto created = CreateOrUpgradeSchema(*state->db); !created) {
     return std::unexpected(std::move(created.error()));
   }
-  auto referenced = ReferencedDataIds(*state->db);
-  if (!referenced) {
-    return std::unexpected(std::move(referenced.error()));
+  auto clean = ConsumeCleanMarker(options.data_dir, options.fsync);
+  if (!clean) {
+    return std::unexpected(std::move(clean.error()));
   }
-  auto removed = state->layout.RemoveLeftovers(*referenced);
+  // tmp/ is cheap to sweep (it only ever holds writes in flight). objects/ can hold a million
+  // files: it is walked only when the last store may have left unreferenced ones behind.
+  auto removed = state->layout.RemoveTemporaryFiles();
   if (!removed) {
     return std::unexpected(std::move(removed.error()));
+  }
+  if (!*clean) {
+    auto referenced = ReferencedDataIds(*state->db);
+    if (!referenced) {
+      return std::unexpected(std::move(referenced.error()));
+    }
+    auto unreferenced = state->layout.RemoveUnreferenced(*referenced);
+    if (!unreferenced) {
+      return std::unexpected(std::move(unreferenced.error()));
+    }
+    *removed += *unreferenced;
   }
   if (*removed > 0) {
     StorageLogger()->info("removed {} leftover file(s) of interrupted writes in {}", *removed,
@@ -182,7 +277,19 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
 
 SqliteStore::SqliteStore(std::unique_ptr<State> state) : state_(std::move(state)) {}
 
-SqliteStore::~SqliteStore() = default;
+SqliteStore::~SqliteStore() {
+  if (!state_) {
+    return;
+  }
+  state_->db.reset();  // closes the connection (checkpointing the WAL) before the marker says so
+  if (state_->leaked_files) {
+    return;  // the next Open() sweeps objects/
+  }
+  if (auto written = WriteCleanMarker(state_->options.data_dir, state_->options.fsync); !written) {
+    StorageLogger()->warn("could not mark a clean shutdown, the next start sweeps: {}",
+                          written.error().message);
+  }
+}
 
 const std::filesystem::path& SqliteStore::data_dir() const { return state_->options.data_dir; }
 
@@ -273,13 +380,16 @@ std::expected<void, Error> SqliteStore::DeleteBucket(std::string_view name) {
     }
     if (auto ids = CollectIds(db,
                               "SELECT p.data_id FROM parts p JOIN uploads u"
-                              " ON p.upload_id = u.upload_id WHERE u.bucket = ?1",
+                              " ON p.upload_id = u.upload_id WHERE u.bucket = ?1"
+                              " AND p.blob_id IS NULL",
                               name, part_files);
         !ids) {
       return ids;
     }
     for (const char* sql :
-         {"DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?1)",
+         {"DELETE FROM blobs WHERE id IN (SELECT p.blob_id FROM parts p JOIN uploads u"
+          " ON p.upload_id = u.upload_id WHERE u.bucket = ?1)",
+          "DELETE FROM parts WHERE upload_id IN (SELECT upload_id FROM uploads WHERE bucket = ?1)",
           "DELETE FROM uploads WHERE bucket = ?1", "DELETE FROM bucket_settings WHERE bucket = ?1",
           "DELETE FROM buckets WHERE name = ?1"}) {
       if (auto deleted = RunWithBucket(db, sql, name); !deleted) {
@@ -391,14 +501,16 @@ std::expected<void, Error> SqliteStore::Reset() {
     if (!tx) {
       return std::unexpected(std::move(tx.error()));
     }
-    for (const char* sql : {"SELECT data_id FROM objects", "SELECT data_id FROM parts"}) {
+    for (const char* sql : {"SELECT data_id FROM objects WHERE blob_id IS NULL",
+                            "SELECT data_id FROM parts WHERE blob_id IS NULL"}) {
       if (auto ids = CollectIds(db, sql, {}, files); !ids) {
         return ids;
       }
     }
     // Children before parents, so the foreign keys hold at every step.
-    for (const char* sql : {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects",
-                            "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
+    for (const char* sql :
+         {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects", "DELETE FROM blobs",
+          "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
       if (auto deleted = db.Exec(sql); !deleted) {
         return deleted;
       }

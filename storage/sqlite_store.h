@@ -1,11 +1,17 @@
 // SqliteStore: Logbucket's storage. Metadata (buckets, objects, multipart uploads, parts, bucket
-// settings) lives in one SQLite database in WAL mode (<data_dir>/meta.db); object bytes live in
-// files named by an internal id under <data_dir>/objects/, never by the key, so any key is safe.
+// settings) lives in one SQLite database in WAL mode (<data_dir>/meta.db), opened in exclusive
+// locking mode (one store per directory holds <data_dir>/LOCK anyway). Object and part bytes up to
+// Options::inline_limit live in that database (table blobs, written in the same transaction as
+// their row); larger ones live in files named by an internal id under <data_dir>/objects/, never
+// by the key, so any key is safe.
 //
-// Write protocol: bytes go to a temporary file under <data_dir>/tmp/ (PendingWrite), the file is
-// renamed into objects/ and the metadata row is committed in one transaction. A crash at any
-// point leaves either the old object or the new one, never a partial one; Open() removes
-// leftovers (temporary files, data files no row points to).
+// Write protocol: a PendingWrite buffers bytes in memory up to the inline limit and moves them to
+// a temporary file under <data_dir>/tmp/ when it grows past it. On commit, a file is renamed into
+// objects/ before the metadata row is committed; in-memory bytes are inserted with the row. Either
+// way the row's commit is the atomic switch: a crash at any point leaves the old object or the new
+// one, never a partial one. Open() always removes tmp/; it looks for data files no row points to
+// only when the previous store did not close cleanly (no <data_dir>/CLEAN marker, which the
+// destructor writes and Open() removes).
 //
 // Storage offers primitives only: it knows nothing of HTTP, XML, SigV4 or S3 error codes, and
 // it does not compute ETags or checksums (the caller passes them in the records).
@@ -34,7 +40,8 @@ namespace logbucket::storage {
 
 class SqliteStore;
 
-// A temporary data file being filled. Discarded (file removed) on destruction unless committed.
+// Bytes being written: in memory up to the store's inline limit, then in a temporary file.
+// Discarded (file removed) on destruction unless committed.
 class PendingWrite {
  public:
   PendingWrite(PendingWrite&& other) noexcept;
@@ -49,17 +56,30 @@ class PendingWrite {
 
  private:
   friend class SqliteStore;
-  PendingWrite(int fd, std::filesystem::path path, bool fsync);
-  void Discard();
+  PendingWrite(std::filesystem::path tmp_dir, uint64_t inline_limit, bool fsync);
+  // True while the bytes are only in buffer_ (no file made yet).
+  bool in_memory() const { return path_.empty(); }
+  // Moves the buffered bytes into a new file under tmp_dir_.
+  std::expected<void, Error> Spill();
+  // Appends `length` bytes of the file `fd` (from offset 0), spilling first unless they fit in
+  // memory.
+  std::expected<void, Error> AppendFile(int fd, const std::filesystem::path& path, uint64_t length);
+  // Closes and removes the file, if any. false when a file could not be removed.
+  bool Discard();
 
-  int fd_ = -1;
-  std::filesystem::path path_;
+  bool open_ = false;  // false once committed, discarded or moved from
+  int fd_ = -1;        // the temporary file while being written (-1 in memory and once installed)
+  std::filesystem::path tmp_dir_;
+  std::filesystem::path path_;  // the file (in tmp/, then in objects/ once installed), or empty
+  std::string buffer_;          // the bytes while in memory
   uint64_t size_ = 0;
+  uint64_t inline_limit_ = 0;
   bool fsync_ = false;
 };
 
-// An open object: its record and its data file. Stays readable (same bytes) even if the object
-// is replaced or deleted after OpenObject returned.
+// An open object: its record and its bytes (an open data file, or a copy of the bytes of an object
+// stored inline). Stays readable (same bytes) even if the object is replaced or deleted after
+// OpenObject returned.
 class ObjectReader {
  public:
   ObjectReader(ObjectReader&& other) noexcept;
@@ -71,15 +91,17 @@ class ObjectReader {
   const ObjectRecord& record() const { return record_; }
   // Reads up to out.size() bytes at offset; returns the count (0 at the end).
   std::expected<size_t, Error> ReadAt(uint64_t offset, std::span<char> out) const;
-  // The open file descriptor, owned by this reader (for sendfile-style streaming).
+  // The open file descriptor, owned by this reader (for sendfile-style streaming), or -1 for an
+  // object stored inline in the database: callers must fall back to ReadAt then.
   int fd() const { return fd_; }
 
  private:
   friend class SqliteStore;
-  ObjectReader(int fd, ObjectRecord record);
+  ObjectReader(int fd, ObjectRecord record, std::string bytes);
 
   int fd_ = -1;
   ObjectRecord record_;
+  std::string bytes_;  // the content when fd_ < 0
 };
 
 // One page of ListUploads.
@@ -96,18 +118,32 @@ struct PartPage {
 
 class SqliteStore {
  public:
+  // Objects and parts of at most this many bytes are stored in the database by default. Measured
+  // on ext4 (2 cores, in-process, CPU per operation): a 4 KiB PUT costs 46 us inline against
+  // 111 us and more through a file (ext4 inode allocation grows with churn), a GET 5 us against
+  // 11; at 16 KiB inline still wins (PUT 92 us vs 140+, GET 11 vs 13); from 32 KiB inline GETs
+  // cost more than file GETs (21 vs 12 us) and at 64 KiB inline PUTs do too (218 vs 141 us).
+  static constexpr uint64_t kDefaultInlineLimit = 16 * 1024;
+
   struct Options {
     std::filesystem::path data_dir;
     // true: fsync data files and use synchronous=FULL, so acknowledged writes survive power
     // loss. false (default): writes survive a process crash (kill -9), not a power cut.
     bool fsync = false;
+    // Largest object or part kept in the database rather than in a data file; 0 keeps every
+    // object in a file.
+    uint64_t inline_limit = kDefaultInlineLimit;
   };
 
-  // Opens (creating if needed) the store in options.data_dir and removes crash leftovers.
+  // Opens (creating or upgrading if needed) the store in options.data_dir and removes crash
+  // leftovers: tmp/ always, unreferenced data files when the last store did not close cleanly.
   // Fails with kIo and a message naming the path when the directory is unusable, or when another
   // open store (in this process or another) holds the directory (<data_dir>/LOCK is flock'ed).
   static std::expected<std::unique_ptr<SqliteStore>, Error> Open(const Options& options);
 
+  // Closes the database and, unless a data file could not be removed while open, writes the
+  // clean-shutdown marker that lets the next Open() skip the sweep of objects/. Every
+  // PendingWrite and ObjectReader may outlive the store.
   ~SqliteStore();
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;

@@ -55,7 +55,8 @@ std::expected<UploadRecord, Error> SelectUpload(Database& db, std::string_view u
   return ReadUploadRow(*stmt);
 }
 
-// Deletes the upload's rows and returns the data ids of its parts. Call inside a transaction.
+// Deletes the upload's rows and its parts' blobs, and returns the data file ids of its parts.
+// Call inside a transaction.
 std::expected<std::vector<std::string>, Error> DeleteUploadRows(Database& db,
                                                                 std::string_view upload_id) {
   auto ids = SelectPartDataIds(db, upload_id);
@@ -63,7 +64,8 @@ std::expected<std::vector<std::string>, Error> DeleteUploadRows(Database& db,
     return ids;
   }
   for (const char* sql :
-       {"DELETE FROM parts WHERE upload_id = ?1", "DELETE FROM uploads WHERE upload_id = ?1"}) {
+       {"DELETE FROM blobs WHERE id IN (SELECT blob_id FROM parts WHERE upload_id = ?1)",
+        "DELETE FROM parts WHERE upload_id = ?1", "DELETE FROM uploads WHERE upload_id = ?1"}) {
     auto stmt = db.Prepare(sql);
     if (!stmt) {
       return std::unexpected(std::move(stmt.error()));
@@ -76,10 +78,12 @@ std::expected<std::vector<std::string>, Error> DeleteUploadRows(Database& db,
   return ids;
 }
 
-// An open part file, read outside the lock while CompleteUpload concatenates.
+// A part's bytes, read outside the lock while CompleteUpload concatenates: an open part file, or
+// a copy of an inline part.
 struct PartSource {
   UniqueFd fd;
   std::filesystem::path path;
+  std::string bytes;
   uint64_t size = 0;
 };
 
@@ -148,12 +152,12 @@ std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload
   if (record.last_modified_ms == 0) {
     record.last_modified_ms = NowMs();
   }
-  auto data_id = state_->Install(data);
-  if (!data_id) {
-    data.Discard();
-    return std::unexpected(std::move(data_id.error()));
+  auto data_ref = state_->Install(data);
+  if (!data_ref) {
+    state_->Discard(data);
+    return std::unexpected(std::move(data_ref.error()));
   }
-  auto replaced = [&]() -> std::expected<std::optional<std::string>, Error> {
+  auto replaced = [&]() -> std::expected<std::string, Error> {
     std::lock_guard lock(state_->mu);
     Database& db = *state_->db;
     auto tx = Transaction::Begin(db);
@@ -163,8 +167,9 @@ std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload
     if (auto upload = SelectUpload(db, upload_id); !upload) {
       return std::unexpected(std::move(upload.error()));
     }
-    std::optional<std::string> old;
-    auto select = db.Prepare("SELECT data_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+    std::string old_file;
+    auto select =
+        db.Prepare("SELECT data_id, blob_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
     if (!select) {
       return std::unexpected(std::move(select.error()));
     }
@@ -174,36 +179,46 @@ std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload
       return std::unexpected(std::move(row.error()));
     }
     if (*row) {
-      old = select->ColumnString(0);
+      const DataRef old = ReadDataRef(*select, 0, 1);
+      select->Reset();
+      auto released = ReleaseData(db, old);
+      if (!released) {
+        return released;
+      }
+      old_file = std::move(*released);
+    }
+    if (auto blob = State::StoreBlob(db, data, *data_ref); !blob) {
+      return std::unexpected(std::move(blob.error()));
     }
     auto stmt = db.Prepare(
         "INSERT OR REPLACE INTO parts (upload_id, part_number, data_id, size, etag,"
-        " last_modified_ms, checksums) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+        " last_modified_ms, checksums, blob_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
     if (!stmt) {
       return std::unexpected(std::move(stmt.error()));
     }
     stmt->BindText(1, upload_id)
         .BindInt(2, record.part_number)
-        .BindText(3, *data_id)
+        .BindText(3, data_ref->data_id)
         .BindInt(4, static_cast<int64_t>(record.size))
         .BindText(5, record.etag)
         .BindInt(6, record.last_modified_ms)
         .BindBlob(7, EncodeMap(record.checksums));
+    BindBlobId(*stmt, 8, *data_ref);
     if (auto stored = stmt->Run(); !stored) {
       return std::unexpected(std::move(stored.error()));
     }
     if (auto committed = tx->Commit(); !committed) {
       return std::unexpected(std::move(committed.error()));
     }
-    return old;
+    return old_file;
   }();
   if (!replaced) {
-    data.Discard();
+    state_->Discard(data);
     return std::unexpected(std::move(replaced.error()));
   }
   State::Adopt(data);
-  if (*replaced) {
-    state_->RemoveDataFiles({**replaced});
+  if (!replaced->empty()) {
+    state_->RemoveDataFiles({*replaced});
   }
   return record;
 }
@@ -339,8 +354,8 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     }
     record.bucket = upload->bucket;
     record.key = upload->key;
-    auto stmt =
-        db.Prepare("SELECT data_id, size FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+    auto stmt = db.Prepare(
+        "SELECT data_id, size, blob_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
     if (!stmt) {
       return std::unexpected(std::move(stmt.error()));
     }
@@ -355,15 +370,24 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
                                      fmt::format("upload {} has no part {}", upload_id, number)});
       }
       PartSource source;
-      source.path = state_->layout.DataPath(stmt->ColumnBytes(0));
       source.size = static_cast<uint64_t>(stmt->ColumnInt(1));
-      auto fd = OpenForReading(source.path);
-      if (!fd) {
-        return std::unexpected(std::move(fd.error()));
-      }
-      source.fd = UniqueFd(*fd);
-      sources.push_back(std::move(source));
+      const DataRef ref = ReadDataRef(*stmt, 0, 2);
       stmt->Reset();
+      if (ref.blob_id) {
+        auto bytes = SelectBlob(db, *ref.blob_id);
+        if (!bytes) {
+          return std::unexpected(std::move(bytes.error()));
+        }
+        source.bytes = std::move(*bytes);
+      } else {
+        source.path = state_->layout.DataPath(ref.data_id);
+        auto fd = OpenForReading(source.path);
+        if (!fd) {
+          return std::unexpected(std::move(fd.error()));
+        }
+        source.fd = UniqueFd(*fd);
+      }
+      sources.push_back(std::move(source));
     }
   }
   record.size = 0;
@@ -377,23 +401,25 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     record.last_modified_ms = NowMs();
   }
 
-  // 2. Without the lock: concatenate into a new data file and install it.
+  // 2. Without the lock: concatenate into a new PendingWrite (in memory while it fits the inline
+  //    limit) and install it.
   auto data = BeginWrite();
   if (!data) {
     return std::unexpected(std::move(data.error()));
   }
   for (const PartSource& source : sources) {
-    if (auto copied = CopyFile(source.fd.get(), source.path, source.size, data->fd_, data->path_);
-        !copied) {
-      return std::unexpected(std::move(copied.error()));
+    auto appended = source.fd.get() >= 0
+                        ? data->AppendFile(source.fd.get(), source.path, source.size)
+                        : data->Append(source.bytes);
+    if (!appended) {
+      return std::unexpected(std::move(appended.error()));
     }
-    data->size_ += source.size;
   }
   sources.clear();
-  auto data_id = state_->Install(*data);
-  if (!data_id) {
-    data->Discard();
-    return std::unexpected(std::move(data_id.error()));
+  auto data_ref = state_->Install(*data);
+  if (!data_ref) {
+    state_->Discard(*data);
+    return std::unexpected(std::move(data_ref.error()));
   }
 
   // 3. Under the lock, one transaction: the object row replaces any current object and the
@@ -413,24 +439,33 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     if (!old) {
       return std::unexpected(std::move(old.error()));
     }
+    std::string old_file;
+    if (*old) {
+      auto released = ReleaseData(db, **old);
+      if (!released) {
+        return std::unexpected(std::move(released.error()));
+      }
+      old_file = std::move(*released);
+    }
     auto parts = DeleteUploadRows(db, upload_id);
     if (!parts) {
       return std::unexpected(std::move(parts.error()));
     }
-    if (auto stored = UpsertObject(db, record, *data_id); !stored) {
+    if (auto blob = State::StoreBlob(db, *data, *data_ref); !blob) {
+      return blob;
+    }
+    if (auto stored = UpsertObject(db, record, *data_ref); !stored) {
       return stored;
     }
     if (auto done = tx->Commit(); !done) {
       return done;
     }
     obsolete = std::move(*parts);
-    if (*old) {
-      obsolete.push_back(std::move(**old));
-    }
+    obsolete.push_back(std::move(old_file));
     return {};
   }();
   if (!committed) {
-    data->Discard();
+    state_->Discard(*data);
     return std::unexpected(std::move(committed.error()));
   }
   State::Adopt(*data);

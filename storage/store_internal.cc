@@ -17,14 +17,14 @@ constexpr size_t kDataIdBytes = 16;
 
 #define LOGBUCKET_OBJECT_COLUMNS                                                             \
   "object_key, data_id, size, etag, last_modified_ms, owner, storage_class, checksum_type, " \
-  "parts_count, version_id, extras"
+  "parts_count, version_id, extras, blob_id"
 
 std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::string_view bucket) {
   StoredObject stored;
   ObjectRecord& record = stored.record;
   record.bucket = std::string(bucket);
   record.key = row.ColumnString(0);
-  stored.data_id = row.ColumnString(1);
+  stored.data = ReadDataRef(row, 1, 11);
   record.size = static_cast<uint64_t>(row.ColumnInt(2));
   record.etag = row.ColumnString(3);
   record.last_modified_ms = row.ColumnInt(4);
@@ -42,10 +42,13 @@ std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::stri
 
 }  // namespace
 
-std::expected<std::string, Error> SqliteStore::State::Install(PendingWrite& data) {
-  if (data.fd_ < 0) {
+std::expected<DataRef, Error> SqliteStore::State::Install(PendingWrite& data) {
+  if (!data.open_) {
     return std::unexpected(
         Error{ErrorCode::kInternal, "PendingWrite was already committed or moved from"});
+  }
+  if (data.in_memory()) {
+    return DataRef{};
   }
   auto actual = FileSize(data.fd_, data.path_);
   if (!actual) {
@@ -77,18 +80,102 @@ std::expected<std::string, Error> SqliteStore::State::Install(PendingWrite& data
       return std::unexpected(std::move(synced.error()));
     }
   }
-  return *id;
+  return DataRef{.data_id = std::move(*id), .blob_id = std::nullopt};
 }
 
-void SqliteStore::State::Adopt(PendingWrite& data) { data.path_.clear(); }
+std::expected<void, Error> SqliteStore::State::StoreBlob(Database& db, const PendingWrite& data,
+                                                         DataRef& ref) {
+  if (!data.in_memory()) {
+    return {};
+  }
+  auto stmt = db.Prepare("INSERT INTO blobs (bytes) VALUES (?1)");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindBlob(1, data.buffer_);
+  if (auto inserted = stmt->Run(); !inserted) {
+    return inserted;
+  }
+  ref.blob_id = db.LastInsertRowId();
+  return {};
+}
 
-void SqliteStore::State::RemoveDataFiles(const std::vector<std::string>& ids) const {
+void SqliteStore::State::Adopt(PendingWrite& data) {
+  data.path_.clear();
+  data.buffer_.clear();
+  data.open_ = false;
+}
+
+void SqliteStore::State::Discard(PendingWrite& data) {
+  if (!data.Discard()) {
+    leaked_files = true;
+  }
+}
+
+void SqliteStore::State::RemoveDataFiles(const std::vector<std::string>& ids) {
   for (const std::string& id : ids) {
+    if (id.empty()) {
+      continue;
+    }
     if (auto removed = RemoveFile(layout.DataPath(id)); !removed) {
+      leaked_files = true;
       StorageLogger()->warn("could not remove a data file, the next start will: {}",
                             removed.error().message);
     }
   }
+}
+
+std::filesystem::path CleanMarkerPath(const std::filesystem::path& data_dir) {
+  return data_dir / "CLEAN";
+}
+
+std::expected<std::string, Error> ReleaseData(Database& db, const DataRef& ref) {
+  if (!ref.blob_id) {
+    return ref.data_id;
+  }
+  auto stmt = db.Prepare("DELETE FROM blobs WHERE id = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindInt(1, *ref.blob_id);
+  if (auto deleted = stmt->Run(); !deleted) {
+    return std::unexpected(std::move(deleted.error()));
+  }
+  return std::string();
+}
+
+std::expected<std::string, Error> SelectBlob(Database& db, int64_t id) {
+  auto stmt = db.Prepare("SELECT bytes FROM blobs WHERE id = ?1");
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindInt(1, id);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::unexpected(
+        Error{ErrorCode::kCorrupt, fmt::format("blob {} named by a row is missing", id)});
+  }
+  return stmt->ColumnString(0);
+}
+
+void BindBlobId(Statement& stmt, int index, const DataRef& ref) {
+  if (ref.blob_id) {
+    stmt.BindInt(index, *ref.blob_id);
+  } else {
+    stmt.BindNull(index);
+  }
+}
+
+DataRef ReadDataRef(const Statement& row, int data_id_column, int blob_id_column) {
+  DataRef ref;
+  ref.data_id = row.ColumnString(data_id_column);
+  if (!row.ColumnIsNull(blob_id_column)) {
+    ref.blob_id = row.ColumnInt(blob_id_column);
+  }
+  return ref;
 }
 
 std::shared_ptr<spdlog::logger> StorageLogger() {
@@ -196,13 +283,14 @@ std::expected<std::vector<ObjectRecord>, Error> SelectObjectRange(
   }
 }
 
-std::expected<std::optional<std::string>, Error> CheckReplace(Database& db, std::string_view bucket,
-                                                              std::string_view key,
-                                                              const WriteCondition& condition) {
+std::expected<std::optional<DataRef>, Error> CheckReplace(Database& db, std::string_view bucket,
+                                                          std::string_view key,
+                                                          const WriteCondition& condition) {
   if (auto exists = RequireBucket(db, bucket); !exists) {
     return std::unexpected(std::move(exists.error()));
   }
-  auto stmt = db.Prepare("SELECT data_id, etag FROM objects WHERE bucket = ?1 AND object_key = ?2");
+  auto stmt = db.Prepare(
+      "SELECT data_id, etag, blob_id FROM objects WHERE bucket = ?1 AND object_key = ?2");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -230,19 +318,19 @@ std::expected<std::optional<std::string>, Error> CheckReplace(Database& db, std:
   if (!*row) {
     return std::nullopt;
   }
-  return stmt->ColumnString(0);
+  return ReadDataRef(*stmt, 0, 2);
 }
 
 std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record,
-                                        std::string_view data_id) {
+                                        const DataRef& data) {
   auto stmt = db.Prepare("INSERT OR REPLACE INTO objects (bucket, " LOGBUCKET_OBJECT_COLUMNS
-                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+                         ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
   stmt->BindText(1, record.bucket)
       .BindBlob(2, record.key)
-      .BindText(3, data_id)
+      .BindText(3, data.data_id)
       .BindInt(4, static_cast<int64_t>(record.size))
       .BindText(5, record.etag)
       .BindInt(6, record.last_modified_ms)
@@ -252,12 +340,13 @@ std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record
       .BindInt(10, record.parts_count)
       .BindText(11, record.version_id)
       .BindBlob(12, EncodeObjectExtras(record));
+  BindBlobId(*stmt, 13, data);
   return stmt->Run();
 }
 
 std::expected<std::vector<std::string>, Error> SelectPartDataIds(Database& db,
                                                                  std::string_view upload_id) {
-  auto stmt = db.Prepare("SELECT data_id FROM parts WHERE upload_id = ?1");
+  auto stmt = db.Prepare("SELECT data_id FROM parts WHERE upload_id = ?1 AND blob_id IS NULL");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }

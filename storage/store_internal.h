@@ -2,6 +2,11 @@
 // (sqlite_store.cc: open, buckets, settings, reset; sqlite_store_objects.cc: objects and the
 // PendingWrite/ObjectReader values; sqlite_store_uploads.cc: multipart uploads).
 //
+// Where bytes live: a row of objects or parts names either a data file (data_id, 32 hex digits,
+// blob_id NULL) or a row of blobs (blob_id, data_id ""). A blob is inserted and deleted in the
+// same transaction as the row that references it, so blobs never leak; data files are created
+// before and removed after their row's transaction (see sqlite_store.h).
+//
 // Locking discipline: State::mu guards `db` (the single SQLite connection and its cache of
 // prepared statements), hence every metadata read and write. Row helpers below take a Database&
 // and must be called with mu held. Writing object bytes, renaming data files into objects/ and
@@ -12,6 +17,8 @@
 
 #include <spdlog/logger.h>
 
+#include <atomic>
+#include <cstdint>
 #include <expected>
 #include <memory>
 #include <mutex>
@@ -29,20 +36,34 @@
 
 namespace logbucket::storage {
 
+// Where the bytes of one object or part are.
+struct DataRef {
+  std::string data_id;             // the data file's id; "" when the bytes are a blob
+  std::optional<int64_t> blob_id;  // the row of blobs, or nullopt for a data file
+};
+
 struct SqliteStore::State {
   explicit State(Options opts) : options(std::move(opts)), layout(options.data_dir) {}
   State(const State&) = delete;
   State& operator=(const State&) = delete;
 
-  // Renames the pending file into objects/ under a fresh id and returns the id. From then on the
-  // PendingWrite points at the installed file, so destroying it without Adopt() removes the file
+  // For a PendingWrite with a file: renames the file into objects/ under a fresh id and returns
+  // that id. From then on the PendingWrite points at the installed file, so Discard() removes it
   // (the commit failed). With Options::fsync the bytes and the directory entry are synced first.
-  std::expected<std::string, Error> Install(PendingWrite& data);
-  // The installed file now belongs to a committed row: the PendingWrite must not remove it.
+  // For one still in memory: does nothing and returns DataRef{}; StoreBlob() inserts the bytes in
+  // the commit's transaction.
+  std::expected<DataRef, Error> Install(PendingWrite& data);
+  // Inside the commit's transaction: for an in-memory write, inserts its bytes into blobs and sets
+  // ref.blob_id.
+  static std::expected<void, Error> StoreBlob(Database& db, const PendingWrite& data, DataRef& ref);
+  // The bytes now belong to a committed row: the PendingWrite must not remove them.
   static void Adopt(PendingWrite& data);
+  // After a failed commit: removes what Install() made (noting a file that could not be removed).
+  void Discard(PendingWrite& data);
   // Removes the data files of rows that were deleted or replaced by a committed transaction. A
-  // failure is logged, not returned: the commit stands and the next Open() sweeps the file.
-  void RemoveDataFiles(const std::vector<std::string>& ids) const;
+  // failure is logged, not returned: the commit stands and the next Open() sweeps the file (the
+  // store then does not write its clean-shutdown marker). Empty ids (blobs) are skipped.
+  void RemoveDataFiles(const std::vector<std::string>& ids);
 
   const Options options;
   const DataLayout layout;
@@ -51,7 +72,19 @@ struct SqliteStore::State {
   UniqueFd lock_fd;
   std::mutex mu;  // guards db (see the file comment)
   std::unique_ptr<Database> db;
+  // Set when a data file that no row references could not be removed: the next Open() must sweep.
+  std::atomic<bool> leaked_files{false};
 };
+
+// The clean-shutdown marker: present only between a store's clean close and the next Open().
+std::filesystem::path CleanMarkerPath(const std::filesystem::path& data_dir);
+
+// Inside a transaction, before the row that references `ref` is deleted or replaced: deletes its
+// blob, if any, and returns the data file id to remove once the transaction commits ("" for none).
+std::expected<std::string, Error> ReleaseData(Database& db, const DataRef& ref);
+
+// The bytes of blob `id` (kCorrupt when a row names a missing blob).
+std::expected<std::string, Error> SelectBlob(Database& db, int64_t id);
 
 std::shared_ptr<spdlog::logger> StorageLogger();
 
@@ -67,21 +100,21 @@ std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket);
 // The current object at bucket/key with the id of its data file, or nullopt.
 struct StoredObject {
   ObjectRecord record;
-  std::string data_id;
+  DataRef data;
 };
 std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
                                                                std::string_view bucket,
                                                                std::string_view key);
 
 // Inside a transaction, before replacing bucket/key: checks that the bucket exists and that
-// `condition` holds. Returns the data id of the object being replaced, if any.
-std::expected<std::optional<std::string>, Error> CheckReplace(Database& db, std::string_view bucket,
-                                                              std::string_view key,
-                                                              const WriteCondition& condition);
+// `condition` holds. Returns where the bytes of the object being replaced are, if any.
+std::expected<std::optional<DataRef>, Error> CheckReplace(Database& db, std::string_view bucket,
+                                                          std::string_view key,
+                                                          const WriteCondition& condition);
 
 // Inserts or replaces the object row for record.bucket/record.key.
 std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record,
-                                        std::string_view data_id);
+                                        const DataRef& data);
 
 // Objects of `bucket` with lower <= key < upper (no upper bound when nullopt), in byte order, at
 // most `limit` of them: one range scan of the primary key.
@@ -89,8 +122,13 @@ std::expected<std::vector<ObjectRecord>, Error> SelectObjectRange(
     Database& db, std::string_view bucket, std::string_view lower,
     const std::optional<std::string>& upper, int64_t limit);
 
-// Data ids of an upload's parts (to remove after the upload's rows are deleted).
+// Data file ids of an upload's parts (to remove after the upload's rows are deleted).
 std::expected<std::vector<std::string>, Error> SelectPartDataIds(Database& db,
                                                                  std::string_view upload_id);
+
+// Binds `ref.blob_id` (or NULL) at `index`.
+void BindBlobId(Statement& stmt, int index, const DataRef& ref);
+// Reads a (data_id, blob_id) pair of columns.
+DataRef ReadDataRef(const Statement& row, int data_id_column, int blob_id_column);
 
 }  // namespace logbucket::storage

@@ -10,7 +10,7 @@
 namespace logbucket::storage::testing {
 namespace {
 
-TEST_F(StoreTest, ConcurrentWritersReadersAndListers) {
+TEST_F(FileStoreTest, ConcurrentWritersReadersAndListers) {
   MakeBucket("b");
   constexpr int kWriters = 4;
   constexpr int kObjectsPerWriter = 60;
@@ -66,7 +66,7 @@ TEST_F(StoreTest, ConcurrentWritersReadersAndListers) {
   EXPECT_EQ(CountFiles("tmp"), 0u);
 }
 
-TEST_F(StoreTest, ConcurrentIfNoneMatchHasExactlyOneWinner) {
+TEST_F(FileStoreTest, ConcurrentIfNoneMatchHasExactlyOneWinner) {
   MakeBucket("b");
   constexpr int kThreads = 8;
   std::atomic<int> won{0};

@@ -9,7 +9,8 @@
 namespace logbucket::storage::testing {
 namespace {
 
-class MultipartTest : public StoreTest {
+// File layout: these tests count the part files. inline_test.cc covers inline parts.
+class MultipartTest : public FileStoreTest {
  protected:
   void SetUp() override {
     StoreTest::SetUp();

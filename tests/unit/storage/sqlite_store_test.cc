@@ -37,7 +37,7 @@ TEST_F(StoreTest, BucketsAreCreatedListedAndDeleted) {
   EXPECT_EQ(store_->ListBuckets()->size(), 1u);
 }
 
-TEST_F(StoreTest, DeleteBucketRefusesWhileObjectsRemainThenRemovesEverythingElse) {
+TEST_F(FileStoreTest, DeleteBucketRefusesWhileObjectsRemainThenRemovesEverythingElse) {
   MakeBucket("b");
   ASSERT_TRUE(Put("b", "k", "bytes").has_value());
   ASSERT_TRUE(store_->PutBucketSetting("b", "logging", "<xml/>").has_value());
@@ -95,7 +95,7 @@ TEST_F(StoreTest, SettingValuesAreOpaqueBytes) {
   EXPECT_EQ(store_->GetBucketSetting("b", "acl")->value_or(""), value);
 }
 
-TEST_F(StoreTest, ObjectCommitHeadOpenReadDelete) {
+TEST_F(FileStoreTest, ObjectCommitHeadOpenReadDelete) {
   MakeBucket("b");
   ObjectRecord record;
   record.bucket = "b";
@@ -148,7 +148,7 @@ TEST_F(StoreTest, ObjectCommitHeadOpenReadDelete) {
   EXPECT_EQ(CountFiles("objects"), 0u);
 }
 
-TEST_F(StoreTest, MissingBucketIsReportedAsSuch) {
+TEST_F(FileStoreTest, MissingBucketIsReportedAsSuch) {
   EXPECT_EQ(Put("nope", "k", "x").error().code, ErrorCode::kBucketNotFound);
   EXPECT_EQ(store_->HeadObject("nope", "k").error().code, ErrorCode::kBucketNotFound);
   EXPECT_EQ(store_->OpenObject("nope", "k").error().code, ErrorCode::kBucketNotFound);
@@ -182,7 +182,7 @@ TEST_F(StoreTest, EmptyAndLargeObjects) {
   EXPECT_TRUE(read == big);
 }
 
-TEST_F(StoreTest, ReplaceKeepsAnOpenReaderOnTheOldBytes) {
+TEST_F(FileStoreTest, ReplaceKeepsAnOpenReaderOnTheOldBytes) {
   MakeBucket("b");
   ASSERT_TRUE(Put("b", "k", "old bytes", {}, "\"old\"").has_value());
   auto old_reader = store_->OpenObject("b", "k");
@@ -196,7 +196,7 @@ TEST_F(StoreTest, ReplaceKeepsAnOpenReaderOnTheOldBytes) {
   EXPECT_EQ(CountFiles("objects"), 1u) << "the replaced data file is unlinked";
 }
 
-TEST_F(StoreTest, ConditionalCommits) {
+TEST_F(FileStoreTest, ConditionalCommits) {
   MakeBucket("b");
   const WriteCondition if_none_match = IfNoneMatch();
   ASSERT_TRUE(Put("b", "k", "first", if_none_match, "\"1\"").has_value());
@@ -219,7 +219,7 @@ TEST_F(StoreTest, ConditionalCommits) {
   EXPECT_EQ(CountFiles("tmp"), 0u);
 }
 
-TEST_F(StoreTest, PendingWriteRemovesItsFileUnlessCommitted) {
+TEST_F(FileStoreTest, PendingWriteRemovesItsFileUnlessCommitted) {
   {
     auto data = store_->BeginWrite();
     ASSERT_TRUE(data.has_value());
@@ -295,7 +295,7 @@ TEST_F(StoreTest, EverythingPersistsAcrossReopen) {
   EXPECT_EQ(Content("b", "mp"), "p1");
 }
 
-TEST_F(StoreTest, OpenRemovesCrashLeftovers) {
+TEST_F(FileStoreTest, OpenRemovesCrashLeftovers) {
   MakeBucket("b");
   ASSERT_TRUE(Put("b", "kept", "kept bytes").has_value());
   auto upload = store_->CreateUpload(UploadFor("b", "mp"));
@@ -307,7 +307,7 @@ TEST_F(StoreTest, OpenRemovesCrashLeftovers) {
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
-    auto opened = SqliteStore::Open(At(dir_));
+    auto opened = SqliteStore::Open(StoreOptions());
     if (!opened) {
       ::_exit(2);
     }
@@ -379,7 +379,7 @@ TEST_F(StoreTest, FsyncOptionWorksEndToEnd) {
   EXPECT_EQ(Content("b", "k"), "durable");
 }
 
-TEST_F(StoreTest, ResetRemovesAllRowsAndFiles) {
+TEST_F(FileStoreTest, ResetRemovesAllRowsAndFiles) {
   MakeBucket("a");
   MakeBucket("b");
   ASSERT_TRUE(Put("a", "k1", "1").has_value());

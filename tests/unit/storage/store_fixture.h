@@ -19,10 +19,12 @@ namespace logbucket::storage::testing {
 namespace fs = std::filesystem;
 
 // Record builders: designated initializers would trip -Wmissing-field-initializers on GCC 12.
-inline SqliteStore::Options At(const fs::path& dir, bool fsync = false) {
+inline SqliteStore::Options At(const fs::path& dir, bool fsync = false,
+                               uint64_t inline_limit = SqliteStore::kDefaultInlineLimit) {
   SqliteStore::Options options;
   options.data_dir = dir;
   options.fsync = fsync;
+  options.inline_limit = inline_limit;
   return options;
 }
 inline BucketRecord BucketNamed(std::string name, std::string owner = "111122223333") {
@@ -78,9 +80,12 @@ class StoreTest : public ::testing::Test {
     fs::remove_all(dir_, ignored);
   }
 
+  // The options every Reopen() uses.
+  SqliteStore::Options StoreOptions() const { return At(dir_, false, inline_limit_); }
+
   void Reopen() {
     store_.reset();
-    auto opened = SqliteStore::Open(At(dir_));
+    auto opened = SqliteStore::Open(StoreOptions());
     ASSERT_TRUE(opened.has_value()) << opened.error().message;
     store_ = std::move(*opened);
   }
@@ -140,7 +145,14 @@ class StoreTest : public ::testing::Test {
   }
 
   fs::path dir_;
+  uint64_t inline_limit_ = SqliteStore::kDefaultInlineLimit;
   std::unique_ptr<SqliteStore> store_;
+};
+
+// Every object and part in a data file (inline limit 0): for the tests of the file layout.
+class FileStoreTest : public StoreTest {
+ protected:
+  FileStoreTest() { inline_limit_ = 0; }
 };
 
 }  // namespace logbucket::storage::testing
