@@ -7,7 +7,8 @@ JOBS ?= $(shell nproc)
 ARGS ?=
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
-.PHONY: all deps configure build run test unit e2e bench clean format image docker-check compose-smoke
+.PHONY: all deps configure build run test unit e2e bench clean format image docker-check compose-smoke \
+        test-sanitize test-tsan fuzz
 
 all: build
 
@@ -33,6 +34,36 @@ test: build
 # Prints a table and writes $(BUILD_DIR)/bench-results.json.
 bench: configure
 	@scripts/bench.sh $(BUILD_DIR)
+
+# The whole suite (unit and e2e, the e2e servers being the sanitized binary) built with GCC's
+# AddressSanitizer and UndefinedBehaviorSanitizer in $(SANITIZE_DIR). Any report fails the run.
+SANITIZE_DIR ?= build-sanitize
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=1 \
+                UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+test-sanitize: deps
+	@cmake -S . -B $(SANITIZE_DIR) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DLOGBUCKET_SANITIZE=ON >/dev/null
+	@cmake --build $(SANITIZE_DIR) -j $(JOBS)
+	@cd $(SANITIZE_DIR) && $(SANITIZE_ENV) ctest --output-on-failure -j $(JOBS) \
+	  -LE container $(if $(CI),--timeout 1200,)
+
+# ThreadSanitizer over the unit tests of the concurrent modules (storage writer and readers,
+# spool and scheduler, sessions and listener, s3 service). Not part of CI: run it before
+# changing anything that shares state between threads.
+TSAN_DIR ?= build-tsan
+test-tsan: deps
+	@cmake -S . -B $(TSAN_DIR) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
+	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
+	@cmake --build $(TSAN_DIR) -j $(JOBS) --target storage_test logging_test http_test s3_test
+	@cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	  ctest --output-on-failure -j $(JOBS) -L unit
+
+# libFuzzer targets (tests/fuzz/, clang 16), each run FUZZ_SECONDS against its seed corpus.
+# New inputs and crash reproducers go to build-fuzz/fuzz-work/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit

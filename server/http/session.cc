@@ -2,18 +2,22 @@
 
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
+#include <sys/sendfile.h>
 
 #include <algorithm>
 #include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
+#include <cerrno>
 #include <chrono>
 #include <exception>
 #include <limits>
@@ -21,6 +25,7 @@
 #include <utility>
 
 #include "server/http/admin.h"
+#include "server/http/session_internal.h"
 #include "server/http/tls_context.h"
 #include "server/http/wire.h"
 #include "server/s3/headers.h"
@@ -33,19 +38,18 @@ namespace beast = boost::beast;
 namespace bhttp = boost::beast::http;
 using tcp = asio::ip::tcp;
 using SteadyClock = std::chrono::steady_clock;
+using namespace session_internal;
 
-constexpr auto kAwait = asio::as_tuple(asio::use_awaitable);
-// Reading bodies a few KiB per syscall halves upload throughput (reference/environment.md).
-constexpr size_t kPieceBytes = 64 * 1024;
-// After an answer that leaves a request body unread, the rest is read and discarded this long
-// so that closing does not reset the connection before the client has read the answer.
-constexpr std::chrono::milliseconds kLingerTime{1000};
+// A request body must arrive at this average rate at least, after a first read_timeout of grace.
+constexpr uint64_t kMinBodyBytesPerSecond = 1024;
 
-bool IsQuietDisconnect(const beast::error_code& ec) {
-  return ec == asio::error::eof || ec == asio::error::operation_aborted ||
-         ec == asio::error::connection_reset || ec == asio::error::broken_pipe ||
-         ec == beast::error::timeout || ec == bhttp::error::end_of_stream ||
-         ec == asio::ssl::error::stream_truncated;
+// When the next body read must have finished: read_timeout from now, and no later than the
+// minimum average rate allows for what was received so far.
+SteadyClock::time_point BodyReadDeadline(SteadyClock::time_point body_start, uint64_t received,
+                                         std::chrono::milliseconds read_timeout) {
+  auto by_rate = body_start + read_timeout +
+                 std::chrono::milliseconds(received * 1000 / kMinBodyBytesPerSecond);
+  return std::min(SteadyClock::now() + read_timeout, by_rate);
 }
 
 // Errors after which the peer is gone or silent: nothing more is read from it.
@@ -106,7 +110,8 @@ void SessionRegistry::CloseAll() {
 
 template <typename Stream>
 void Session<Stream>::Init() {
-  piece_.resize(kPieceBytes);
+  piece_ = std::make_unique_for_overwrite<char[]>(kPieceBytes);
+  piece_size_ = kPieceBytes;
   remote_ip_ = RemoteIp(Tcp().socket());
 }
 
@@ -214,7 +219,7 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
   if (buffer_.size() == 0) {
     idle_ = true;
     Tcp().expires_after(options.idle_timeout);
-    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kPieceBytes), kAwait);
+    auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(kHeaderReadBytes), kAwait);
     idle_ = false;
     if (ec) {
       if (!IsQuietDisconnect(ec)) HttpLogger()->debug("read from {}: {}", remote_ip_, ec.message());
@@ -275,8 +280,15 @@ asio::awaitable<bool> Session<Stream>::ServeOne() {
 
   bool keep_alive =
       exchange.keep_alive && !exchange.must_close && !closing_ && !context_.stopping.load();
-  bool written = co_await WriteResponse(exchange, response, keep_alive);
-  if (!admin) SubmitRecords(exchange, response);
+  // The record is spooled before the response's last byte leaves, so a client that saw a
+  // complete answer can count on its record (a crash, or a flush it sends next, cannot miss it).
+  bool submitted = false;
+  auto submit = [&] {
+    submitted = true;
+    if (!admin) SubmitRecords(exchange, response);
+  };
+  bool written = co_await WriteResponse(exchange, response, keep_alive, submit);
+  if (!submitted) submit();  // the response failed before its end: log what was sent
   if (written && exchange.must_close) co_await LingeringClose();
   bool reusable = written && keep_alive;
   co_return reusable;
@@ -328,13 +340,13 @@ asio::awaitable<bool> Session<Stream>::AnswerBadHeader(Exchange& exchange,
   s3::S3Error s3_error(s3::ErrorCode::kInvalidRequest,
                        "The request could not be parsed as HTTP/1.1: " + error.message());
   if (error == bhttp::error::header_limit) {
-    s3_error = s3::S3Error(s3::ErrorCode::kMaxMessageLengthExceeded,
-                           "Your request header section exceeds the maximum allowed size.");
+    s3_error = s3::S3Error(s3::ErrorCode::kRequestHeaderSectionTooLarge)
+                   .With("MaxSizeAllowed", std::to_string(context_.options.max_header_bytes));
   }
   HttpLogger()->debug("bad request header from {}: {}", remote_ip_, error.message());
   s3::Response response = SafeTransportError(exchange.head, s3_error);
   exchange.measurements.last_request_byte = SteadyClock::now();
-  if (co_await WriteResponse(exchange, response, false)) co_await LingeringClose();
+  if (co_await WriteResponse(exchange, response, false, {})) co_await LingeringClose();
   co_return false;
 }
 
@@ -377,19 +389,25 @@ asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::
     if (ec) co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
   }
   if (!exchange.has_body) co_return finish();
+  if (!parser.chunked() && parser.content_length()) {
+    co_return co_await FeedLengthBody(exchange, sink, *parser.content_length());
+  }
   parser.body_limit(options.max_body_bytes);
+  const auto body_start = SteadyClock::now();
+  uint64_t received = 0;
   while (!parser.is_done()) {
     auto& body = parser.get().body();
-    body.data = piece_.data();
-    body.size = piece_.size();
-    Tcp().expires_after(options.read_timeout);
+    body.data = piece_.get();
+    body.size = piece_size_;
+    Tcp().expires_at(BodyReadDeadline(body_start, received, options.read_timeout));
     auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kAwait);
     if (ec == bhttp::error::need_buffer) ec = {};
-    size_t got = piece_.size() - body.size;
+    size_t got = piece_size_ - body.size;
+    received += got;
     if (got > 0) {
       std::expected<void, s3::S3Error> written;
       try {
-        written = sink.Write(std::string_view(piece_.data(), got));
+        written = sink.Write(std::string_view(piece_.get(), got));
       } catch (const std::exception& e) {
         HttpLogger()->error("request {}: body sink Write threw: {}", exchange.head.request_id,
                             e.what());
@@ -411,6 +429,85 @@ asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::
 }
 
 template <typename Stream>
+asio::awaitable<s3::Response> Session<Stream>::FeedLengthBody(Exchange& exchange,
+                                                              s3::BodySink& sink,
+                                                              uint64_t length) {
+  // The parser would copy every byte from buffer_ into piece_ in pieces of its read size: the
+  // body is read into piece_ directly instead, never past its end (a pipelined request that
+  // follows stays on the connection for the next parser). Errors are those of the parser path.
+  const ServerOptions& options = context_.options;
+  auto write = [&](std::string_view bytes) -> std::expected<void, s3::S3Error> {
+    try {
+      return sink.Write(bytes);
+    } catch (const std::exception& e) {
+      HttpLogger()->error("request {}: body sink Write threw: {}", exchange.head.request_id,
+                          e.what());
+      return std::unexpected(s3::S3Error(s3::ErrorCode::kInternalError));
+    }
+  };
+  auto abort = [&](const s3::S3Error& error) -> s3::Response {
+    exchange.must_close = true;
+    try {
+      return sink.Abort(error);
+    } catch (const std::exception& e) {
+      HttpLogger()->error("request {}: body sink Abort threw: {}", exchange.head.request_id,
+                          e.what());
+      return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+    }
+  };
+  uint64_t remaining = length;
+  if (buffer_.size() > 0) {
+    size_t buffered = static_cast<size_t>(std::min<uint64_t>(remaining, buffer_.size()));
+    auto written = write(std::string_view(static_cast<const char*>(buffer_.data().data()),
+                                          buffered));
+    buffer_.consume(buffered);
+    remaining -= buffered;
+    if (!written) co_return abort(written.error());
+  }
+  // Each read waits at most read_timeout, and the body as a whole must keep up a minimum
+  // average rate (a trickling client is cut). A watchdog cancels the read instead of letting the
+  // stream's own expiry close the socket, so the client still gets S3's RequestTimeout answer.
+  const auto body_start = SteadyClock::now();
+  uint64_t received = 0;
+  asio::steady_timer watchdog(Tcp().get_executor());
+  while (remaining > 0) {
+    size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, piece_size_));
+    Tcp().expires_never();
+    watchdog.expires_at(BodyReadDeadline(body_start, received, options.read_timeout));
+    bool timed_out = false;
+    watchdog.async_wait([this, &timed_out](const beast::error_code& wait_error) {
+      if (wait_error) return;  // cancelled: the read finished first
+      timed_out = true;
+      beast::error_code ignored;
+      Tcp().socket().cancel(ignored);
+    });
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(piece_.get(), want), kAwait);
+    watchdog.cancel();
+    if (timed_out) ec = beast::error::timeout;
+    received += n;
+    if (n > 0) {
+      remaining -= n;
+      auto written = write(std::string_view(piece_.get(), n));
+      if (!written) co_return abort(written.error());
+    }
+    if (ec) {
+      HttpLogger()->debug("request {} body from {}: {}", exchange.head.request_id, remote_ip_,
+                          ec.message());
+      if (ec == beast::error::timeout) co_return abort(s3::S3Error(s3::ErrorCode::kRequestTimeout));
+      co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
+    }
+  }
+  exchange.measurements.last_request_byte = SteadyClock::now();
+  try {
+    co_return sink.Finish();
+  } catch (const std::exception& e) {
+    HttpLogger()->error("request {}: body sink Finish threw: {}", exchange.head.request_id,
+                        e.what());
+    co_return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+  }
+}
+
+template <typename Stream>
 asio::awaitable<bool> Session<Stream>::DrainBody(Exchange& exchange) {
   const ServerOptions& options = context_.options;
   Parser& parser = *exchange.parser;
@@ -426,70 +523,14 @@ asio::awaitable<bool> Session<Stream>::DrainBody(Exchange& exchange) {
   Tcp().expires_after(options.read_timeout);  // one deadline for the whole small body
   while (!parser.is_done()) {
     auto& body = parser.get().body();
-    body.data = piece_.data();
-    body.size = piece_.size();
+    body.data = piece_.get();
+    body.size = piece_size_;
     auto [ec, n] = co_await bhttp::async_read(stream_, buffer_, parser, kAwait);
     if (ec == bhttp::error::need_buffer) ec = {};
     if (ec) co_return false;
   }
   exchange.measurements.last_request_byte = SteadyClock::now();
   co_return true;
-}
-
-template <typename Stream>
-asio::awaitable<bool> Session<Stream>::WriteResponse(Exchange& exchange,
-                                                     const s3::Response& response,
-                                                     bool keep_alive) {
-  const ServerOptions& options = context_.options;
-  ExchangeMeasurements& measured = exchange.measurements;
-  ResponseFraming framing = PlanResponse(response, exchange.head_request);
-  std::string head = RenderResponseHead(response, exchange.head_request, keep_alive,
-                                        exchange.http10, std::chrono::system_clock::now());
-  measured.first_response_byte = SteadyClock::now();
-  Tcp().expires_after(options.write_timeout);
-
-  bool from_file = framing.send_body && response.file;
-  // A small string body goes out with the head in one write; larger ones follow in pieces.
-  size_t inline_body = 0;
-  if (framing.send_body && !from_file) {
-    inline_body = std::min<size_t>(response.body.size(), kPieceBytes);
-  }
-  std::array<asio::const_buffer, 2> first{asio::buffer(head),
-                                          asio::buffer(response.body.data(), inline_body)};
-  auto [ec, n] = co_await asio::async_write(stream_, first, kAwait);
-  measured.body_bytes_sent = n > head.size() ? n - head.size() : 0;
-  uint64_t sent_total = measured.body_bytes_sent;
-  uint64_t remaining = framing.body_length - std::min<uint64_t>(framing.body_length, sent_total);
-  uint64_t file_offset = response.file_offset;
-  while (!ec && remaining > 0) {
-    std::string_view piece;
-    if (from_file) {
-      size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, piece_.size()));
-      auto got = response.file->ReadAt(file_offset + sent_total, std::span(piece_.data(), want));
-      if (!got || *got == 0) {
-        HttpLogger()->error("request {}: object file read failed at offset {}: {}",
-                            exchange.head.request_id, file_offset + sent_total,
-                            got ? "file shorter than its record" : got.error().message);
-        break;
-      }
-      piece = std::string_view(piece_.data(), *got);
-    } else {
-      piece = std::string_view(response.body).substr(sent_total, kPieceBytes);
-    }
-    Tcp().expires_after(options.write_timeout);
-    auto [write_error, written] =
-        co_await asio::async_write(stream_, asio::buffer(piece.data(), piece.size()), kAwait);
-    ec = write_error;
-    sent_total += written;
-    remaining -= written;
-  }
-  measured.body_bytes_sent = sent_total;
-  measured.last_response_byte = SteadyClock::now();
-  if (ec && !IsQuietDisconnect(ec)) {
-    HttpLogger()->debug("response {} to {}: {}", exchange.head.request_id, remote_ip_,
-                        ec.message());
-  }
-  co_return !ec && remaining == 0;
 }
 
 template <typename Stream>
@@ -502,13 +543,21 @@ asio::awaitable<void> Session<Stream>::LingeringClose() {
   Tcp().expires_after(
       std::min<std::chrono::milliseconds>(kLingerTime, context_.options.read_timeout));
   for (;;) {
-    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(piece_), kAwait);
+    auto [ec, n] = co_await stream_.async_read_some(asio::buffer(Piece().data(), piece_size_),
+                                                    kAwait);
     if (ec) break;
   }
 }
 
 template <typename Stream>
 void Session<Stream>::SubmitRecords(const Exchange& exchange, const s3::Response& response) {
+  // Most requests go to buckets without logging: nothing is built for them.
+  const s3::LogFacts& log = response.log;
+  bool wanted = !log.bucket.empty() && context_.access_log.IsEnabled(log.bucket);
+  for (size_t i = 0; !wanted && i < log.extra.size(); ++i) {
+    wanted = !log.extra[i].bucket.empty() && context_.access_log.IsEnabled(log.extra[i].bucket);
+  }
+  if (!wanted) return;
   try {
     auto records = BuildAccessLogRecords(exchange.head, response, exchange.measurements,
                                          context_.options.virtual_host_domain);

@@ -4,10 +4,12 @@
 // coroutine on the
 // connection's own strand: for each request a fresh parser reads the header (header limit,
 // read_timeout), the head goes to the admin endpoints or the RequestHandler, the body is
-// streamed into the BodySink in 64 KiB pieces (or drained, or left unread and the connection
-// closed), the response is written (string bodies and object files in pieces, each under
-// write_timeout) and the access-log records are built and submitted. Keep-alive between
-// requests is bounded by idle_timeout.
+// streamed into the BodySink in pieces of up to 256 KiB (a Content-Length body is read straight
+// from the connection into the piece buffer, past the parser; or drained, or left unread and
+// the connection closed), the response is written (the head with the first body piece in one
+// write; the rest of an object file with sendfile on plain TCP, in pieces otherwise, each under
+// write_timeout) and the access-log records are built and submitted when the bucket has
+// logging enabled. Keep-alive between requests is bounded by idle_timeout.
 //
 // SessionRegistry tracks the live sessions so that shutdown can close the idle ones and wait
 // for the others.
@@ -26,9 +28,11 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 #include <cstddef>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <type_traits>
 #include <unordered_map>
@@ -131,8 +135,24 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   boost::asio::awaitable<s3::Response> FeedBody(Exchange& exchange, s3::BodySink& sink);
   // Reads and discards a body nobody wants; false when it is too large or could not be read.
   boost::asio::awaitable<bool> DrainBody(Exchange& exchange);
+  // Reads a Content-Length body straight from the connection (leftover header bytes first).
+  boost::asio::awaitable<s3::Response> FeedLengthBody(Exchange& exchange, s3::BodySink& sink,
+                                                      uint64_t length);
+  // Writes the response (session_write.cc). `before_last_byte`, when set, runs once just before
+  // the write that completes the response, with the exchange's measurements filled in as for a
+  // complete response: the access-log record is spooled then, so a client never sees a complete
+  // answer whose record could still be lost. Not run when the response fails before that.
   boost::asio::awaitable<bool> WriteResponse(Exchange& exchange, const s3::Response& response,
-                                             bool keep_alive);
+                                             bool keep_alive,
+                                             const std::function<void()>& before_last_byte);
+  // Writes `a` then `b`; when `last`, runs before_last_byte first.
+  boost::asio::awaitable<std::pair<boost::beast::error_code, size_t>> WriteParts(
+      std::string_view a, std::string_view b, bool last, const std::function<void()>& before_last_byte);
+  // Plain TCP: sends `count` bytes of the file at `offset` with sendfile(2), each wait for the
+  // socket under write_timeout; adds what was sent to `sent`. A file shorter than its record
+  // ends it with an error.
+  boost::asio::awaitable<boost::beast::error_code> SendFileRange(int fd, uint64_t offset,
+                                                                 uint64_t count, uint64_t& sent);
   boost::asio::awaitable<void> LingeringClose();
   // TLS: the handshake; false when it failed (the connection is then dropped).
   boost::asio::awaitable<bool> Handshake();
@@ -148,7 +168,11 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   boost::beast::flat_buffer buffer_;
   std::string tls_version_;  // negotiated (TLS sessions)
   std::string tls_cipher_;
-  std::vector<char> piece_;  // request body and file pieces
+  // Request body and file pieces: allocated once per connection and never zero-filled, so an
+  // idle or small-object connection does not touch (map) most of it.
+  std::unique_ptr<char[]> piece_;
+  size_t piece_size_ = 0;
+  std::span<char> Piece() { return {piece_.get(), piece_size_}; }
   SessionContext context_;
   std::string remote_ip_;
   bool idle_ = false;     // waiting for the first byte of the next request

@@ -95,6 +95,8 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kRequestTimeout, "RequestTimeout", 400,
      "Your socket connection to the server was not read from or written to within the timeout "
      "period."},
+    {ErrorCode::kRequestHeaderSectionTooLarge, "RequestHeaderSectionTooLarge", 400,
+     "Your request header section exceeds the maximum allowed size."},
     {ErrorCode::kServiceUnavailable, "ServiceUnavailable", 503,
      "Service is unable to handle request."},
     {ErrorCode::kSignatureDoesNotMatch, "SignatureDoesNotMatch", 403,

@@ -55,6 +55,7 @@ enum class ErrorCode {
   kPreconditionFailed,
   kRequestTimeTooSkewed,
   kRequestTimeout,
+  kRequestHeaderSectionTooLarge,
   kServiceUnavailable,
   kSignatureDoesNotMatch,
   kSlowDown,

@@ -86,7 +86,7 @@ TEST_F(ServerTest, PutBodyIsStreamedIntoTheSinkInPieces) {
   EXPECT_TRUE(log->finished);
   EXPECT_TRUE(log->bytes == body);
   EXPECT_GT(log->write_sizes.size(), 3u);
-  for (size_t size : log->write_sizes) EXPECT_LE(size, 64u * 1024);
+  for (size_t size : log->write_sizes) EXPECT_LE(size, 256u * 1024);
   EXPECT_EQ(handler_.heads().at(0).content_length, body.size());
 }
 
@@ -229,7 +229,7 @@ TEST_F(ServerTest, HeaderTooLargeIs400AndClose) {
   EXPECT_EQ(response[bhttp::field::connection], "close");
   EXPECT_TRUE(client.ServerClosed());
   EXPECT_TRUE(handler_.heads().empty());
-  EXPECT_EQ(handler_.transport_errors(), std::vector<std::string>{"MaxMessageLengthExceeded"});
+  EXPECT_EQ(handler_.transport_errors(), std::vector<std::string>{"RequestHeaderSectionTooLarge"});
 }
 
 TEST_F(ServerTest, BadRequestLineIs400AndClose) {
@@ -273,7 +273,10 @@ TEST_F(ServerTest, StalledBodyIsAbortedWithRequestTimeout) {
   auto log = UseSink();
   Client client(port());
   client.Send("PUT /src/k HTTP/1.1\r\nHost: localhost\r\nContent-Length: 100\r\n\r\n0123456789");
-  EXPECT_TRUE(client.ServerClosed());
+  // The stalled client still gets an answer (S3's 400 RequestTimeout), then the connection ends.
+  std::string head = client.ReadHead();
+  EXPECT_TRUE(head.starts_with("HTTP/1.1 400 ")) << head;
+  EXPECT_NE(head.find("Connection: close"), std::string::npos) << head;
   auto records = access_log_.WaitFor(1);
   std::lock_guard lock(log->mutex);
   EXPECT_EQ(log->aborted_with, "RequestTimeout");
