@@ -55,7 +55,7 @@ test-tsan: deps
 	@cmake -S . -B $(TSAN_DIR) $(CMAKE_FLAGS) -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  "-DCMAKE_CXX_FLAGS=-fsanitize=thread -fno-omit-frame-pointer" \
 	  -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread >/dev/null
-	@cmake --build $(TSAN_DIR) -j $(JOBS) --target storage_test logging_test http_test s3_test
+	@cmake --build $(TSAN_DIR) -j $(JOBS) --target config_test storage_test logging_test http_test s3_test
 	@cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
 

@@ -474,16 +474,20 @@ asio::awaitable<s3::Response> Session<Stream>::FeedLengthBody(Exchange& exchange
     size_t want = static_cast<size_t>(std::min<uint64_t>(remaining, piece_size_));
     Tcp().expires_never();
     watchdog.expires_at(BodyReadDeadline(body_start, received, options.read_timeout));
-    bool timed_out = false;
-    watchdog.async_wait([this, &timed_out](const beast::error_code& wait_error) {
-      if (wait_error) return;  // cancelled: the read finished first
-      timed_out = true;
+    // Shared with the handler: a timer that expired just as the read completed may still run
+    // after cancel(), and must then leave the connection alone.
+    auto armed = std::make_shared<bool>(true);
+    auto timed_out = std::make_shared<bool>(false);
+    watchdog.async_wait([this, armed, timed_out](const beast::error_code& wait_error) {
+      if (wait_error || !*armed) return;  // cancelled, or the read finished first
+      *timed_out = true;
       beast::error_code ignored;
       Tcp().socket().cancel(ignored);
     });
     auto [ec, n] = co_await stream_.async_read_some(asio::buffer(piece_.get(), want), kAwait);
+    *armed = false;
     watchdog.cancel();
-    if (timed_out) ec = beast::error::timeout;
+    if (*timed_out) ec = beast::error::timeout;
     received += n;
     if (n > 0) {
       remaining -= n;
