@@ -139,6 +139,19 @@ std::string RequesterArn(const Account& account, const User& user) {
   return "arn:aws:iam::" + account.id + ":user/" + user.name;
 }
 
+// The identity part of a successful authentication.
+AuthResult Identified(const Account& account, const User& user, std::string signature_version,
+                      std::string auth_type, PayloadMode payload) {
+  AuthResult result;
+  result.account = &account;
+  result.user = &user;
+  result.requester = RequesterArn(account, user);
+  result.signature_version = std::move(signature_version);
+  result.auth_type = std::move(auth_type);
+  result.payload = payload;
+  return result;
+}
+
 S3Error SignatureMismatch(const sigv4::Credential& credential, std::string_view string_to_sign,
                           std::string_view provided, std::string_view canonical_request) {
   S3Error e(ErrorCode::kSignatureDoesNotMatch);
@@ -235,13 +248,7 @@ std::expected<AuthResult, S3Error> HeaderAuth(const ServiceState& state, const R
     return std::unexpected(scope.error());
   }
 
-  AuthResult result;
-  result.account = owner->first;
-  result.user = owner->second;
-  result.requester = RequesterArn(*owner->first, *owner->second);
-  result.signature_version = "SigV4";
-  result.auth_type = "AuthHeader";
-  result.payload = *mode;
+  AuthResult result = Identified(*owner->first, *owner->second, "SigV4", "AuthHeader", *mode);
   if (*mode == PayloadMode::kSignedHash) result.payload_sha256 = std::string(*content_sha);
   result.amz_date = amz_date;
   result.credential = parsed->credential;
@@ -309,13 +316,8 @@ std::expected<AuthResult, S3Error> PresignedAuth(const ServiceState& state,
       !scope && state.options.verify_signatures) {
     return std::unexpected(scope.error());
   }
-  AuthResult result;
-  result.account = owner->first;
-  result.user = owner->second;
-  result.requester = RequesterArn(*owner->first, *owner->second);
-  result.signature_version = "SigV4";
-  result.auth_type = "QueryString";
-  result.payload = PayloadMode::kUnsigned;
+  AuthResult result =
+      Identified(*owner->first, *owner->second, "SigV4", "QueryString", PayloadMode::kUnsigned);
   result.amz_date = parsed->amz_date;
   result.credential = parsed->credential;
   if (!state.options.verify_signatures) return result;
@@ -340,14 +342,7 @@ std::expected<AuthResult, S3Error> PresignedAuth(const ServiceState& state,
 }
 
 AuthResult SigV2Result(const Account& account, const User& user, std::string auth_type) {
-  AuthResult result;
-  result.account = &account;
-  result.user = &user;
-  result.requester = RequesterArn(account, user);
-  result.signature_version = "SigV2";
-  result.auth_type = std::move(auth_type);
-  result.payload = PayloadMode::kUnsigned;
-  return result;
+  return Identified(account, user, "SigV2", std::move(auth_type), PayloadMode::kUnsigned);
 }
 
 S3Error SigV2Mismatch(std::string_view access_key, std::string_view string_to_sign,
