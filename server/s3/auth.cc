@@ -425,7 +425,9 @@ std::expected<AuthResult, S3Error> SigV2QueryAuth(const ServiceState& state,
   }
   int64_t expires_at = 0;
   auto [p, ec] = std::from_chars(expires.data(), expires.data() + expires.size(), expires_at);
-  if (ec != std::errc{} || p != expires.data() + expires.size()) {
+  // Seconds since the epoch up to the year 9999; anything else is not a date.
+  if (ec != std::errc{} || p != expires.data() + expires.size() || expires_at < 0 ||
+      expires_at > 253402300799) {
     return std::unexpected(S3Error(ErrorCode::kAccessDenied,
                                    "Invalid date (should be seconds since epoch): " + expires));
   }

@@ -113,6 +113,9 @@ OpResult HeadBucket(OpContext& c) {
 }
 
 OpResult DeleteBucket(OpContext& c) {
+  // Under the logging configuration lock, so a PutBucketLogging racing with the delete cannot
+  // leave a configuration behind for a bucket that no longer exists.
+  std::lock_guard lock(c.state.logging_config_mutex);
   auto ok = c.state.store.DeleteBucket(c.bucket->name);
   if (!ok) {
     S3Error e = FromStorage(ok.error());

@@ -188,9 +188,13 @@ OpResult ListMultipartUploads(OpContext& c) {
 
   std::string key_marker = result.key_marker;
   std::string id_marker = result.upload_id_marker;
+  // A marker inside a common prefix means that prefix was already returned.
+  if (std::string cp = CommonPrefixOf(key_marker, result.prefix, result.delimiter); !cp.empty()) {
+    key_marker = std::max(key_marker, PastPrefix(cp));
+    id_marker.clear();
+  }
   int count = 0;
-  while (count < *max_uploads || *max_uploads == 0) {
-    if (*max_uploads == 0) break;
+  while (*max_uploads > 0) {
     auto page = c.state.store.ListUploads(c.bucket->name, result.prefix, key_marker, id_marker,
                                           static_cast<size_t>(*max_uploads - count + 1));
     if (!page) return std::unexpected(FromStorage(page.error()));

@@ -36,6 +36,10 @@ OpResult PutBucketLogging(OpContext& c) {
   const std::string& source = c.bucket->name;
 
   std::lock_guard lock(c.state.logging_config_mutex);
+  // The bucket may have been deleted since the request was routed.
+  if (auto still = c.state.store.GetBucket(source); !still) {
+    return std::unexpected(FromStorage(still.error()).With("BucketName", source));
+  }
   if (!*parsed) {
     if (auto ok = c.state.store.DeleteBucketSetting(source, "logging"); !ok) {
       return std::unexpected(FromStorage(ok.error()));

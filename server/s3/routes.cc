@@ -209,6 +209,8 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
     }
     if (*end != 'Z' || end[1] != '\0') return std::nullopt;
   }
+  // Years outside 1970..9999 are not dates a client means (and would overflow time points).
+  if (tm.tm_year < 70 || tm.tm_year > 8099) return std::nullopt;
   return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 

@@ -284,6 +284,26 @@ TEST_F(MultipartTest, ListMultipartUploadsWithPrefixAndDelimiter) {
   EXPECT_EQ(rest.xml("/ListMultipartUploadsResult/IsTruncated"), "false");
 }
 
+// A page that ends on a common prefix is truncated when more uploads follow it.
+TEST_F(MultipartTest, ListMultipartUploadsPageEndingOnCommonPrefixIsTruncated) {
+  Create("a/x");
+  Create("b");
+  Result first =
+      Send({.method = "GET", .path = "/mpu", .query = "delimiter=%2F&max-uploads=1&uploads"});
+  ASSERT_EQ(first.status(), 200) << first;
+  EXPECT_EQ(first.xml_all("/ListMultipartUploadsResult/CommonPrefixes/Prefix"),
+            std::vector<std::string>{"a/"});
+  EXPECT_EQ(first.xml("/ListMultipartUploadsResult/IsTruncated"), "true");
+  std::string marker = first.xml("/ListMultipartUploadsResult/NextKeyMarker");
+  Result second = Send({.method = "GET",
+                        .path = "/mpu",
+                        .query = "delimiter=%2F&key-marker=" + Enc(marker) +
+                                 "&max-uploads=1&uploads"});
+  EXPECT_EQ(second.xml_all("/ListMultipartUploadsResult/Upload/Key"),
+            std::vector<std::string>{"b"});
+  EXPECT_EQ(second.xml("/ListMultipartUploadsResult/IsTruncated"), "false");
+}
+
 TEST_F(MultipartTest, ListPartsPaginates) {
   std::string id = Create("lp");
   for (int n = 1; n <= 5; ++n) ASSERT_EQ(Part("lp", id, n, std::string(n, 'p')).status(), 200);
