@@ -316,7 +316,7 @@ std::expected<void, Error> DataLayout::MoveIntoPlace(const fs::path& from, std::
 }
 
 std::expected<int, Error> CreateExclusive(const fs::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0) {
     return std::unexpected(ErrnoError("create", path, errno));
   }

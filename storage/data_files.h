@@ -98,7 +98,8 @@ class DataLayout {
   std::filesystem::path tmp_dir_;
 };
 
-// Opens a new file at `path` for writing (fails if it exists). Returns the descriptor.
+// Opens a new file at `path` for writing and reading back (PendingWrite encrypts a file in
+// place); fails if it exists. Returns the descriptor.
 std::expected<int, Error> CreateExclusive(const std::filesystem::path& path);
 // Opens `path` read-only. ENOENT becomes kCorrupt: a row names a file that is missing.
 std::expected<int, Error> OpenForReading(const std::filesystem::path& path);

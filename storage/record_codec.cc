@@ -7,8 +7,10 @@ namespace logbucket::storage {
 
 namespace {
 
-// Version 1 has no ACL (and, for uploads, no object owner); version 2 appends them. Both decode.
-constexpr char kVersion = 2;
+// Version 1 has no ACL (and, for uploads, no object owner); version 2 appends them; version 3
+// appends the encryption at rest. All decode. Parts went from 1 (checksums only) to 3.
+constexpr char kVersion = 3;
+constexpr char kVersionWithoutSse = 2;
 constexpr char kVersionWithoutAcl = 1;
 
 void PutVarint(std::string& out, uint64_t value) {
@@ -82,7 +84,8 @@ class Reader {
 
   // Reads the version byte; 0 (and not ok) when it is not one this code knows.
   char Version() {
-    if (in_.empty() || (in_.front() != kVersion && in_.front() != kVersionWithoutAcl)) {
+    if (in_.empty() || (in_.front() != kVersion && in_.front() != kVersionWithoutSse &&
+                        in_.front() != kVersionWithoutAcl)) {
       ok_ = false;
       return 0;
     }
@@ -116,12 +119,16 @@ std::string EncodeObjectExtras(const ObjectRecord& record) {
     PutVarint(out, size);
   }
   PutBytes(out, record.acl);
+  PutBytes(out, record.sse_algorithm);
+  PutBytes(out, record.sse_key);
   return out;
 }
 
 std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRecord& record) {
   Reader reader(encoded);
   record.acl.clear();
+  record.sse_algorithm.clear();
+  record.sse_key.clear();
   if (const char version = reader.Version()) {
     reader.Map(record.headers);
     reader.Map(record.user_metadata);
@@ -137,6 +144,10 @@ std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRe
     if (version != kVersionWithoutAcl) {
       record.acl = reader.Bytes();
     }
+    if (version == kVersion) {
+      record.sse_algorithm = reader.Bytes();
+      record.sse_key = reader.Bytes();
+    }
   }
   return Finish(reader, "object metadata");
 }
@@ -147,6 +158,7 @@ std::string EncodeUploadExtras(const UploadRecord& record) {
   PutMap(out, record.user_metadata);
   PutBytes(out, record.object_owner_account_id);
   PutBytes(out, record.acl);
+  PutBytes(out, record.sse_algorithm);
   return out;
 }
 
@@ -154,6 +166,7 @@ std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRe
   Reader reader(encoded);
   record.object_owner_account_id.clear();
   record.acl.clear();
+  record.sse_algorithm.clear();
   if (const char version = reader.Version()) {
     reader.Map(record.headers);
     reader.Map(record.user_metadata);
@@ -161,23 +174,37 @@ std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRe
       record.object_owner_account_id = reader.Bytes();
       record.acl = reader.Bytes();
     }
+    if (version == kVersion) {
+      record.sse_algorithm = reader.Bytes();
+    }
   }
   return Finish(reader, "upload metadata");
 }
 
-std::string EncodeMap(const std::map<std::string, std::string>& map) {
-  std::string out(1, kVersionWithoutAcl);  // a bare map never had a second version
-  PutMap(out, map);
+std::string EncodePartExtras(const PartRecord& record) {
+  std::string out(1, kVersion);
+  PutMap(out, record.checksums);
+  PutBytes(out, record.sse_algorithm);
+  PutBytes(out, record.sse_key);
   return out;
 }
 
-std::expected<void, Error> DecodeMap(std::string_view encoded,
-                                     std::map<std::string, std::string>& map) {
+std::expected<void, Error> DecodePartExtras(std::string_view encoded, PartRecord& record) {
   Reader reader(encoded);
-  if (reader.Version()) {
-    reader.Map(map);
+  record.sse_algorithm.clear();
+  record.sse_key.clear();
+  const char version = reader.Version();
+  if (version == kVersionWithoutSse) {
+    return std::unexpected(Error{ErrorCode::kCorrupt, "malformed stored part metadata"});
   }
-  return Finish(reader, "map");
+  if (version) {
+    reader.Map(record.checksums);
+    if (version == kVersion) {
+      record.sse_algorithm = reader.Bytes();
+      record.sse_key = reader.Bytes();
+    }
+  }
+  return Finish(reader, "part metadata");
 }
 
 }  // namespace logbucket::storage

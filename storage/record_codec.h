@@ -6,6 +6,8 @@
 // (varint length, bytes) name/value pairs, a list of sizes is a varint count followed by varints.
 // Version 2 appends (varint length, bytes) strings: the ACL of an object; the object owner and
 // ACL of an upload. Version 1 records (written before ACLs were kept) decode with those empty.
+// Version 3 appends the encryption at rest: sse_algorithm and sse_key of an object or a part,
+// sse_algorithm of an upload; older records decode as stored in clear.
 // Thread-safety: pure functions.
 #pragma once
 
@@ -19,17 +21,17 @@
 
 namespace logbucket::storage {
 
-// headers, user_metadata, checksums, part_sizes, acl of an object.
+// headers, user_metadata, checksums, part_sizes, acl, sse_algorithm, sse_key of an object.
 std::string EncodeObjectExtras(const ObjectRecord& record);
 std::expected<void, Error> DecodeObjectExtras(std::string_view encoded, ObjectRecord& record);
 
-// headers, user_metadata, object_owner_account_id, acl of a multipart upload.
+// headers, user_metadata, object_owner_account_id, acl, sse_algorithm of a multipart upload.
 std::string EncodeUploadExtras(const UploadRecord& record);
 std::expected<void, Error> DecodeUploadExtras(std::string_view encoded, UploadRecord& record);
 
-// A single map (the checksums of a part).
-std::string EncodeMap(const std::map<std::string, std::string>& map);
-std::expected<void, Error> DecodeMap(std::string_view encoded,
-                                     std::map<std::string, std::string>& map);
+// checksums, sse_algorithm, sse_key of a part. Version 1 (before encryption) is the checksums
+// map alone.
+std::string EncodePartExtras(const PartRecord& record);
+std::expected<void, Error> DecodePartExtras(std::string_view encoded, PartRecord& record);
 
 }  // namespace logbucket::storage

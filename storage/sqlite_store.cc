@@ -82,7 +82,36 @@ CREATE TABLE IF NOT EXISTS blobs (
 PRAGMA user_version = 2;
 )sql";
 
-constexpr int64_t kSchemaVersion = 2;
+// Version 3 adds versioning. buckets.versioning is '' (never versioned), 'Enabled' or
+// 'Suspended'. The current version of a key stays in objects (so listing and GET of unversioned
+// buckets are unchanged); every noncurrent version and every delete marker lives in versions,
+// ordered newest first by seq (see sqlite_store_versions.cc). noncurrent_ms is when the row
+// stopped being the latest (0 for a delete marker that is the latest version of its key).
+constexpr const char* kMigrateToV3 = R"sql(
+ALTER TABLE buckets ADD COLUMN versioning TEXT NOT NULL DEFAULT '';
+CREATE TABLE IF NOT EXISTS versions (
+  bucket TEXT NOT NULL REFERENCES buckets (name),
+  object_key BLOB NOT NULL,
+  seq INTEGER NOT NULL,
+  version_id TEXT NOT NULL,
+  delete_marker INTEGER NOT NULL,
+  noncurrent_ms INTEGER NOT NULL,
+  data_id TEXT NOT NULL,
+  blob_id INTEGER,
+  size INTEGER NOT NULL,
+  etag TEXT NOT NULL,
+  last_modified_ms INTEGER NOT NULL,
+  owner TEXT NOT NULL,
+  storage_class TEXT NOT NULL,
+  checksum_type TEXT NOT NULL,
+  parts_count INTEGER NOT NULL,
+  extras BLOB NOT NULL,
+  PRIMARY KEY (bucket, object_key, seq DESC)
+) WITHOUT ROWID;
+PRAGMA user_version = 3;
+)sql";
+
+constexpr int64_t kSchemaVersion = 3;
 
 std::expected<void, Error> CreateOrUpgradeSchema(Database& db) {
   if (auto created = db.Exec(kSchema); !created) {
@@ -111,7 +140,12 @@ std::expected<void, Error> CreateOrUpgradeSchema(Database& db) {
   if (!tx) {
     return std::unexpected(std::move(tx.error()));
   }
-  if (auto migrated = db.Exec(kMigrateToV2); !migrated) {
+  if (current < 2) {
+    if (auto migrated = db.Exec(kMigrateToV2); !migrated) {
+      return migrated;
+    }
+  }
+  if (auto migrated = db.Exec(kMigrateToV3); !migrated) {
     return migrated;
   }
   return tx->Commit();
@@ -169,7 +203,8 @@ std::expected<UniqueFd, Error> LockDataDir(const std::filesystem::path& data_dir
 }
 
 std::expected<ReferencedIds, Error> ReferencedDataIds(Database& db) {
-  auto stmt = db.Prepare("SELECT data_id FROM objects UNION ALL SELECT data_id FROM parts");
+  auto stmt = db.Prepare("SELECT data_id FROM objects UNION ALL SELECT data_id FROM parts"
+                         " UNION ALL SELECT data_id FROM versions");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -192,7 +227,8 @@ BucketRecord ReadBucketRow(const Statement& row) {
   return BucketRecord{.name = row.ColumnString(0),
                       .owner_account_id = row.ColumnString(1),
                       .region = row.ColumnString(2),
-                      .created_ms = row.ColumnInt(3)};
+                      .created_ms = row.ColumnInt(3),
+                      .versioning = row.ColumnString(4)};
 }
 
 // Collects column 0 of every row of `sql` (bound to `bucket` when not empty) into `out`.
@@ -317,7 +353,7 @@ std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket)
 std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name) {
   std::lock_guard lock(state_->mu);
   auto stmt =
-      state_->db->Prepare("SELECT name, owner, region, created_ms FROM buckets WHERE name = ?1");
+      state_->db->Prepare("SELECT name, owner, region, created_ms, versioning FROM buckets WHERE name = ?1");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -336,7 +372,7 @@ std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name)
 std::expected<std::vector<BucketRecord>, Error> SqliteStore::ListBuckets() {
   std::lock_guard lock(state_->mu);
   auto stmt =
-      state_->db->Prepare("SELECT name, owner, region, created_ms FROM buckets ORDER BY name");
+      state_->db->Prepare("SELECT name, owner, region, created_ms, versioning FROM buckets ORDER BY name");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -365,7 +401,10 @@ std::expected<void, Error> SqliteStore::DeleteBucket(std::string_view name) {
     if (auto exists = RequireBucket(db, name); !exists) {
       return exists;
     }
-    auto any = db.Prepare("SELECT 1 FROM objects WHERE bucket = ?1 LIMIT 1");
+    // Noncurrent versions and delete markers keep a bucket from being empty, as in S3.
+    auto any = db.Prepare(
+        "SELECT 1 FROM objects WHERE bucket = ?1 UNION ALL"
+        " SELECT 1 FROM versions WHERE bucket = ?1 LIMIT 1");
     if (!any) {
       return std::unexpected(std::move(any.error()));
     }
@@ -502,6 +541,7 @@ std::expected<void, Error> SqliteStore::Reset() {
       return std::unexpected(std::move(tx.error()));
     }
     for (const char* sql : {"SELECT data_id FROM objects WHERE blob_id IS NULL",
+                            "SELECT data_id FROM versions WHERE blob_id IS NULL",
                             "SELECT data_id FROM parts WHERE blob_id IS NULL"}) {
       if (auto ids = CollectIds(db, sql, {}, files); !ids) {
         return ids;
@@ -509,7 +549,8 @@ std::expected<void, Error> SqliteStore::Reset() {
     }
     // Children before parents, so the foreign keys hold at every step.
     for (const char* sql :
-         {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects", "DELETE FROM blobs",
+         {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects", "DELETE FROM versions",
+          "DELETE FROM blobs",
           "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
       if (auto deleted = db.Exec(sql); !deleted) {
         return deleted;

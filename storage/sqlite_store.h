@@ -19,6 +19,10 @@
 // Thread-safety: every method of SqliteStore may be called from any thread concurrently. One
 // SQLite connection serves them all behind one mutex; data file I/O (appending, concatenating
 // parts, renaming, unlinking) runs outside that mutex.
+// Versions: the current version of each key is in table objects (so unversioned work never
+// touches versions); noncurrent versions and delete markers are in table versions
+// (sqlite_store_versions.cc).
+//
 // PendingWrite and ObjectReader are single-owner values (use from one thread at a time).
 #pragma once
 
@@ -33,15 +37,24 @@
 #include <utility>
 #include <vector>
 
+#include "storage/encryption.h"
 #include "storage/error.h"
 #include "storage/types.h"
 
 namespace logbucket::storage {
 
 class SqliteStore;
+struct StoredObject;
+
+// How SqliteStore::BeginWrite prepares a write.
+struct WriteOptions {
+  // Store the bytes encrypted (AES-256-CTR under a fresh data key; see storage/encryption.h).
+  bool encrypt = false;
+};
 
 // Bytes being written: in memory up to the store's inline limit, then in a temporary file.
-// Discarded (file removed) on destruction unless committed.
+// Discarded (file removed) on destruction unless committed. An encrypting write holds only
+// ciphertext, in memory as on disk; size() counts plaintext bytes (the same number).
 class PendingWrite {
  public:
   PendingWrite(PendingWrite&& other) noexcept;
@@ -53,6 +66,7 @@ class PendingWrite {
   // Appends bytes at the end. kNoSpace when the disk is full, kIo otherwise.
   std::expected<void, Error> Append(std::string_view bytes);
   uint64_t size() const { return size_; }
+  bool encrypted() const { return cipher_.has_value(); }
 
  private:
   friend class SqliteStore;
@@ -61,9 +75,24 @@ class PendingWrite {
   bool in_memory() const { return path_.empty(); }
   // Moves the buffered bytes into a new file under tmp_dir_.
   std::expected<void, Error> Spill();
-  // Appends `length` bytes of the file `fd` (from offset 0), spilling first unless they fit in
-  // memory.
-  std::expected<void, Error> AppendFile(int fd, const std::filesystem::path& path, uint64_t length);
+  // Appends bytes exactly as they are to be stored (already encrypted when encrypting).
+  std::expected<void, Error> AppendStored(std::string_view bytes);
+  // Appends the plaintext of `length` bytes of the file `fd` (from offset 0): its bytes as they
+  // are when `source` is nullptr, else their transform by `source` (the file is encrypted).
+  // Spills first unless they fit in memory. Two files in clear are copied by the kernel
+  // (copy_file_range); anything else is read, decrypted and appended (encrypted again when this
+  // write encrypts).
+  std::expected<void, Error> AppendFile(int fd, const std::filesystem::path& path, uint64_t length,
+                                        CtrCipher* source = nullptr);
+  // Makes this write encrypt under `key` (wrapped: `wrapped_key`): the bytes appended so far are
+  // encrypted in place, and every later append is encrypted.
+  std::expected<void, Error> StartEncryption(const DataKey& key, std::string wrapped_key);
+  // Writes the encryption of these bytes into a committed record (clear: both fields empty).
+  template <typename Record>
+  void DescribeEncryption(Record& record) const {
+    record.sse_algorithm = cipher_ ? std::string(kSseAes256) : std::string();
+    record.sse_key = cipher_ ? wrapped_key_ : std::string();
+  }
   // Closes and removes the file, if any. false when a file could not be removed.
   bool Discard();
 
@@ -75,11 +104,14 @@ class PendingWrite {
   uint64_t size_ = 0;
   uint64_t inline_limit_ = 0;
   bool fsync_ = false;
+  std::optional<CtrCipher> cipher_;  // set while encrypting
+  std::string wrapped_key_;          // the data key of cipher_, wrapped
+  std::string scratch_;              // ciphertext of the piece being appended
 };
 
 // An open object: its record and its bytes (an open data file, or a copy of the bytes of an object
 // stored inline). Stays readable (same bytes) even if the object is replaced or deleted after
-// OpenObject returned.
+// OpenObject returned. An object stored encrypted reads as its plaintext.
 class ObjectReader {
  public:
   ObjectReader(ObjectReader&& other) noexcept;
@@ -92,16 +124,23 @@ class ObjectReader {
   // Reads up to out.size() bytes at offset; returns the count (0 at the end).
   std::expected<size_t, Error> ReadAt(uint64_t offset, std::span<char> out) const;
   // The open file descriptor, owned by this reader (for sendfile-style streaming), or -1 for an
-  // object stored inline in the database: callers must fall back to ReadAt then.
-  int fd() const { return fd_; }
+  // object stored inline in the database or stored encrypted (its file holds ciphertext):
+  // callers must fall back to ReadAt then.
+  int fd() const { return cipher_ ? -1 : fd_; }
 
  private:
   friend class SqliteStore;
   ObjectReader(int fd, ObjectRecord record, std::string bytes);
+  // For a record stored encrypted: decrypts the inline bytes now, or keeps `key` to decrypt what
+  // ReadAt reads from the file.
+  std::expected<void, Error> Decrypt(const DataKey& key);
 
   int fd_ = -1;
   ObjectRecord record_;
-  std::string bytes_;  // the content when fd_ < 0
+  std::string bytes_;  // the content when fd_ < 0 (plaintext)
+  // Decrypts file reads of an encrypted object. Mutable: ReadAt is const, and the reader is
+  // single-owner, so the cipher's position is not shared.
+  mutable std::optional<CtrCipher> cipher_;
 };
 
 // One page of ListUploads.
@@ -158,6 +197,10 @@ class SqliteStore {
   // settings.
   std::expected<void, Error> DeleteBucket(std::string_view name);
 
+  // Sets BucketRecord::versioning ("Enabled" or "Suspended"; a bucket cannot return to never
+  // versioned). kBucketNotFound.
+  std::expected<void, Error> SetBucketVersioning(std::string_view bucket, Versioning state);
+
   // --- Bucket settings: opaque named documents ("logging", "policy", "acl", "ownership"...) ---
   std::expected<void, Error> PutBucketSetting(std::string_view bucket, std::string_view name,
                                               std::string_view value);
@@ -171,21 +214,55 @@ class SqliteStore {
       std::string_view name);
 
   // --- Objects -------------------------------------------------------------------------------
-  std::expected<PendingWrite, Error> BeginWrite();
-  // Makes `data` the content of record.bucket/record.key, replacing any current object.
-  // record.size is set from data.size(); last_modified_ms 0 means now. kBucketNotFound,
-  // kConditionFailed (condition checked in the same transaction; an etag_equals condition on a
-  // missing key also fails with it), kNoSpace, kIo. On failure nothing changes and the data is
-  // discarded before this returns.
+  std::expected<PendingWrite, Error> BeginWrite(const WriteOptions& options = {});
+  // Makes `data` encrypting (see WriteOptions::encrypt) if it is not already: the bytes appended
+  // so far are encrypted in place (one read and write of them), later ones as they come.
+  std::expected<void, Error> EncryptWrite(PendingWrite& data);
+  // Makes `data` the content of record.bucket/record.key as its new current version. The
+  // bucket's versioning state decides what happens to the previous current version (replaced, or
+  // kept as a noncurrent version) and the version id (storage chooses it and returns it in the
+  // record: "" for the null version).
+  // record.size is set from data.size(), record.sse_algorithm and sse_key from data's encryption;
+  // last_modified_ms 0 means now. kBucketNotFound, kConditionFailed (condition checked in the
+  // same transaction; an etag_equals condition on a missing key also fails with it), kNoSpace,
+  // kIo. On failure nothing changes and the data is discarded before this returns.
   std::expected<ObjectRecord, Error> CommitObject(PendingWrite data, ObjectRecord record,
                                                   const WriteCondition& condition = {});
   // kObjectNotFound, or kBucketNotFound when the bucket itself is missing (likewise for
   // OpenObject, DeleteObject and ListObjects).
   std::expected<ObjectRecord, Error> HeadObject(std::string_view bucket, std::string_view key);
   std::expected<ObjectReader, Error> OpenObject(std::string_view bucket, std::string_view key);
-  // Returns the removed record, or nullopt when there was no such key (S3 answers 204 anyway).
-  std::expected<std::optional<ObjectRecord>, Error> DeleteObject(std::string_view bucket,
-                                                                 std::string_view key);
+  // A delete that names no version: in a never-versioned bucket removes the current object (if
+  // any); in an Enabled bucket makes the current version noncurrent and adds a delete marker; in a
+  // Suspended bucket adds a null delete marker, removing a previous null version for good.
+  // kBucketNotFound.
+  std::expected<DeleteOutcome, Error> DeleteObject(std::string_view bucket, std::string_view key,
+                                                   const DeleteOptions& options = {});
+  // Removes one version for good ("" is the null version): an object version or a delete
+  // marker. When it was the latest, the next newest version becomes the latest (an object
+  // version becomes current again). An empty outcome when no such version exists.
+  std::expected<DeleteOutcome, Error> DeleteVersion(std::string_view bucket, std::string_view key,
+                                                    std::string_view version_id);
+  // One version by id ("" is the null version); a delete marker comes back with
+  // record.delete_marker set (OpenVersion then has no bytes). kObjectNotFound when the key has no
+  // such version.
+  std::expected<ObjectRecord, Error> HeadVersion(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id);
+  std::expected<ObjectReader, Error> OpenVersion(std::string_view bucket, std::string_view key,
+                                                 std::string_view version_id);
+  // The delete marker that is the latest version of bucket/key, if there is one (what S3 reports
+  // with a 404 for a GET that names no version).
+  std::expected<std::optional<ObjectRecord>, Error> LatestDeleteMarker(std::string_view bucket,
+                                                                       std::string_view key);
+  // Versions (objects and delete markers) of keys that start with `prefix`, ordered by key then
+  // newest first, at most max_versions. Starts after (key_marker, version_id_marker): with an
+  // empty version_id_marker, after every version of key_marker; with one, after that version of
+  // key_marker (nullopt version marker = none given; "" names the null version). kObjectNotFound
+  // when version_id_marker names no version of key_marker.
+  std::expected<VersionPage, Error> ListVersions(std::string_view bucket, std::string_view prefix,
+                                                 std::string_view key_marker,
+                                                 std::optional<std::string_view> version_id_marker,
+                                                 size_t max_versions);
   // Replaces the ACL document of the current object at bucket/key, leaving its bytes and other
   // metadata as they are; returns the updated record. kObjectNotFound / kBucketNotFound.
   std::expected<ObjectRecord, Error> SetObjectAcl(std::string_view bucket, std::string_view key,
@@ -204,7 +281,9 @@ class SqliteStore {
   std::expected<UploadRecord, Error> GetUpload(std::string_view bucket, std::string_view key,
                                                std::string_view upload_id);
   // Stores `data` as part record.part_number of the upload, replacing a previous part of that
-  // number. record.size is set from data.size(); last_modified_ms 0 means now. kUploadNotFound.
+  // number. record.size is set from data.size(), record.sse_* from data's encryption (callers
+  // encrypt the parts of an upload whose sse_algorithm is set); last_modified_ms 0 means now.
+  // kUploadNotFound.
   std::expected<PartRecord, Error> CommitPart(std::string_view upload_id, PendingWrite data,
                                               PartRecord record);
   // Parts with number > after_part, ascending, at most max_parts. kUploadNotFound.
@@ -220,7 +299,10 @@ class SqliteStore {
   // (replacing any current object), then removes the upload and all its parts, in one commit.
   // record.size, record.part_sizes and record.parts_count are set by storage (bucket and key
   // from the upload; last_modified_ms 0 means now). The parts are read as they are when the call
-  // starts. kUploadNotFound, kPartNotFound, kConditionFailed.
+  // starts. When the upload's sse_algorithm is set, the object is encrypted under a new data key
+  // (each part is decrypted and encrypted again); otherwise clear part files are concatenated by
+  // the kernel (copy_file_range). record.sse_* are set by storage. kUploadNotFound,
+  // kPartNotFound, kConditionFailed.
   std::expected<ObjectRecord, Error> CompleteUpload(std::string_view upload_id,
                                                     const std::vector<uint32_t>& part_numbers,
                                                     ObjectRecord record,
@@ -236,7 +318,20 @@ class SqliteStore {
  private:
   struct State;
   explicit SqliteStore(std::unique_ptr<State> state);
+  // A reader over a row just read under the lock (called with State::mu held).
+  std::expected<ObjectReader, Error> OpenStored(StoredObject stored);
+  // `reader` ready to read plaintext: when its record is stored encrypted, its data key unwrapped
+  // and handed to it. kCorrupt when the key does not unwrap, kIo when the master key is unusable.
+  std::expected<ObjectReader, Error> Decrypting(ObjectReader reader);
+  // The data key wrapped in `wrapped` (a record's sse_key). Errors as Decrypting.
+  std::expected<DataKey, Error> UnwrapKey(std::string_view wrapped);
+  // One part being concatenated by CompleteUpload (sqlite_store_uploads.cc).
+  struct PartSource;
+  // Appends the part's plaintext to `data` (which encrypts it again when it encrypts).
+  std::expected<void, Error> AppendPart(PendingWrite& data, PartSource& source);
   std::unique_ptr<State> state_;
+  // The master key, loaded on first use (declared after state_: initialised from data_dir()).
+  KeyRingLoader keys_{data_dir()};
 };
 
 }  // namespace logbucket::storage

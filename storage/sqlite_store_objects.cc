@@ -17,8 +17,49 @@ namespace {
 
 constexpr size_t kDataIdBytes = 16;
 
+// Bytes encrypted, decrypted or re-read per step: bounds the memory of one write or copy.
+constexpr size_t kCryptStep = 256 * 1024;
+
 Error NoSuchObject(std::string_view bucket, std::string_view key) {
   return Error{ErrorCode::kObjectNotFound, fmt::format("no object {}/{}", bucket, key)};
+}
+
+// Reads exactly `size` bytes at `offset`; a file that ends first is kCorrupt (it is shorter than
+// the record that names it).
+std::expected<void, Error> ReadExactly(int fd, const std::filesystem::path& path, char* out,
+                                       size_t size, uint64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t got = ::pread(fd, out + done, size - done, static_cast<off_t>(offset + done));
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      return std::unexpected(ErrnoError("read", path, errno));
+    }
+    if (got == 0) {
+      return std::unexpected(Error{
+          ErrorCode::kCorrupt, fmt::format("{} is shorter than its recorded size", path.string())});
+    }
+    done += static_cast<size_t>(got);
+  }
+  return {};
+}
+
+std::expected<void, Error> WriteExactly(int fd, const std::filesystem::path& path, const char* in,
+                                        size_t size, uint64_t offset) {
+  size_t done = 0;
+  while (done < size) {
+    const ssize_t put = ::pwrite(fd, in + done, size - done, static_cast<off_t>(offset + done));
+    if (put < 0 && errno == EINTR) {
+      continue;
+    }
+    if (put < 0) {
+      return std::unexpected(ErrnoError("write", path, errno));
+    }
+    done += static_cast<size_t>(put);
+  }
+  return {};
 }
 
 }  // namespace
@@ -34,7 +75,9 @@ PendingWrite::PendingWrite(PendingWrite&& other) noexcept
       buffer_(std::exchange(other.buffer_, {})),
       size_(std::exchange(other.size_, 0)),
       inline_limit_(other.inline_limit_),
-      fsync_(other.fsync_) {}
+      fsync_(other.fsync_),
+      cipher_(std::exchange(other.cipher_, std::nullopt)),
+      wrapped_key_(std::exchange(other.wrapped_key_, {})) {}
 
 PendingWrite& PendingWrite::operator=(PendingWrite&& other) noexcept {
   if (this != &other) {
@@ -47,6 +90,8 @@ PendingWrite& PendingWrite::operator=(PendingWrite&& other) noexcept {
     size_ = std::exchange(other.size_, 0);
     inline_limit_ = other.inline_limit_;
     fsync_ = other.fsync_;
+    cipher_ = std::exchange(other.cipher_, std::nullopt);
+    wrapped_key_ = std::exchange(other.wrapped_key_, {});
   }
   return *this;
 }
@@ -94,6 +139,24 @@ std::expected<void, Error> PendingWrite::Append(std::string_view bytes) {
     return std::unexpected(
         Error{ErrorCode::kInternal, "Append on a PendingWrite that was committed or moved from"});
   }
+  if (!cipher_) {
+    return AppendStored(bytes);
+  }
+  for (size_t at = 0; at < bytes.size(); at += kCryptStep) {
+    const std::string_view piece = bytes.substr(at, kCryptStep);
+    scratch_.resize(piece.size());
+    if (auto encrypted = cipher_->Transform(size_, piece.data(), scratch_.data(), piece.size());
+        !encrypted) {
+      return encrypted;
+    }
+    if (auto appended = AppendStored(scratch_); !appended) {
+      return appended;
+    }
+  }
+  return {};
+}
+
+std::expected<void, Error> PendingWrite::AppendStored(std::string_view bytes) {
   if (in_memory()) {
     if (size_ + bytes.size() <= inline_limit_) {
       buffer_.append(bytes);
@@ -117,41 +180,79 @@ std::expected<void, Error> PendingWrite::Append(std::string_view bytes) {
 }
 
 std::expected<void, Error> PendingWrite::AppendFile(int fd, const std::filesystem::path& path,
-                                                    uint64_t length) {
+                                                    uint64_t length, CtrCipher* source) {
   if (!open_ || (!in_memory() && fd_ < 0)) {
     return std::unexpected(
         Error{ErrorCode::kInternal, "Append on a PendingWrite that was committed or moved from"});
   }
-  if (in_memory() && size_ + length <= inline_limit_) {
-    std::string bytes(static_cast<size_t>(length), '\0');
-    size_t done = 0;
-    while (done < bytes.size()) {
-      const ssize_t got =
-          ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
-      if (got < 0 && errno == EINTR) {
-        continue;
+  const bool fits_in_memory = in_memory() && size_ + length <= inline_limit_;
+  if (source == nullptr && !cipher_ && !fits_in_memory) {
+    // Clear to clear: the kernel copies (the bytes need not pass through this process).
+    if (in_memory()) {
+      if (auto spilled = Spill(); !spilled) {
+        return spilled;
       }
-      if (got < 0) {
-        return std::unexpected(ErrnoError("read", path, errno));
-      }
-      if (got == 0) {
-        return std::unexpected(
-            Error{ErrorCode::kCorrupt,
-                  fmt::format("{} is shorter than its recorded size", path.string())});
-      }
-      done += static_cast<size_t>(got);
     }
-    return Append(bytes);
+    if (auto copied = CopyFile(fd, path, length, fd_, path_); !copied) {
+      return copied;
+    }
+    size_ += length;
+    return {};
   }
-  if (in_memory()) {
-    if (auto spilled = Spill(); !spilled) {
-      return spilled;
+  std::string piece(static_cast<size_t>(std::min<uint64_t>(length, kCryptStep)), '\0');
+  for (uint64_t at = 0; at < length; at += piece.size()) {
+    const size_t n = static_cast<size_t>(std::min<uint64_t>(piece.size(), length - at));
+    if (auto read = ReadExactly(fd, path, piece.data(), n, at); !read) {
+      return read;
+    }
+    if (source != nullptr) {
+      if (auto decrypted = source->Transform(at, piece.data(), n); !decrypted) {
+        return decrypted;
+      }
+    }
+    if (auto appended = Append(std::string_view(piece.data(), n)); !appended) {
+      return appended;
     }
   }
-  if (auto copied = CopyFile(fd, path, length, fd_, path_); !copied) {
-    return copied;
+  return {};
+}
+
+std::expected<void, Error> PendingWrite::StartEncryption(const DataKey& key,
+                                                         std::string wrapped_key) {
+  if (!open_ || (!in_memory() && fd_ < 0)) {
+    return std::unexpected(Error{ErrorCode::kInternal,
+                                 "encryption of a PendingWrite that was committed or moved from"});
   }
-  size_ += length;
+  auto cipher = CtrCipher::Create(key);
+  if (!cipher) {
+    return std::unexpected(std::move(cipher.error()));
+  }
+  // Encrypt what is there already, in place (CTR keeps the length).
+  auto encrypted = [&]() -> std::expected<void, Error> {
+    if (in_memory()) {
+      return cipher->Transform(0, buffer_.data(), buffer_.size());
+    }
+    std::string piece(static_cast<size_t>(std::min<uint64_t>(size_, kCryptStep)), '\0');
+    for (uint64_t at = 0; at < size_; at += piece.size()) {
+      const size_t n = static_cast<size_t>(std::min<uint64_t>(piece.size(), size_ - at));
+      if (auto read = ReadExactly(fd_, path_, piece.data(), n, at); !read) {
+        return read;
+      }
+      if (auto done = cipher->Transform(at, piece.data(), n); !done) {
+        return done;
+      }
+      if (auto written = WriteExactly(fd_, path_, piece.data(), n, at); !written) {
+        return written;
+      }
+    }
+    return {};
+  }();
+  if (!encrypted) {
+    (void)Discard();  // partly encrypted bytes must never be committed
+    return encrypted;
+  }
+  cipher_ = std::move(*cipher);
+  wrapped_key_ = std::move(wrapped_key);
   return {};
 }
 
@@ -161,7 +262,8 @@ ObjectReader::ObjectReader(int fd, ObjectRecord record, std::string bytes)
 ObjectReader::ObjectReader(ObjectReader&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       record_(std::move(other.record_)),
-      bytes_(std::move(other.bytes_)) {}
+      bytes_(std::move(other.bytes_)),
+      cipher_(std::exchange(other.cipher_, std::nullopt)) {}
 
 ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
   if (this != &other) {
@@ -171,6 +273,7 @@ ObjectReader& ObjectReader::operator=(ObjectReader&& other) noexcept {
     fd_ = std::exchange(other.fd_, -1);
     record_ = std::move(other.record_);
     bytes_ = std::move(other.bytes_);
+    cipher_ = std::exchange(other.cipher_, std::nullopt);
   }
   return *this;
 }
@@ -206,10 +309,27 @@ std::expected<size_t, Error> ObjectReader::ReadAt(uint64_t offset, std::span<cha
     }
     done += static_cast<size_t>(got);
   }
+  if (cipher_ && done > 0) {
+    if (auto decrypted = cipher_->Transform(offset, out.data(), done); !decrypted) {
+      return std::unexpected(std::move(decrypted.error()));
+    }
+  }
   return done;
 }
 
-std::expected<PendingWrite, Error> SqliteStore::BeginWrite() {
+std::expected<void, Error> ObjectReader::Decrypt(const DataKey& key) {
+  auto cipher = CtrCipher::Create(key);
+  if (!cipher) {
+    return std::unexpected(std::move(cipher.error()));
+  }
+  if (fd_ < 0) {
+    return cipher->Transform(0, bytes_.data(), bytes_.size());
+  }
+  cipher_ = std::move(*cipher);
+  return {};
+}
+
+std::expected<PendingWrite, Error> SqliteStore::BeginWrite(const WriteOptions& options) {
   PendingWrite data(state_->layout.tmp_dir(), state_->options.inline_limit, state_->options.fsync);
   if (state_->options.inline_limit == 0) {
     // Every object is a file: make it now, as a write that never goes inline would.
@@ -217,12 +337,61 @@ std::expected<PendingWrite, Error> SqliteStore::BeginWrite() {
       return std::unexpected(std::move(spilled.error()));
     }
   }
+  if (options.encrypt) {
+    if (auto encrypting = EncryptWrite(data); !encrypting) {
+      return std::unexpected(std::move(encrypting.error()));
+    }
+  }
   return data;
+}
+
+std::expected<void, Error> SqliteStore::EncryptWrite(PendingWrite& data) {
+  if (data.encrypted()) {
+    return {};
+  }
+  auto ring = keys_.Get();
+  if (!ring) {
+    return std::unexpected(std::move(ring.error()));
+  }
+  auto key = NewDataKey();
+  if (!key) {
+    return std::unexpected(std::move(key.error()));
+  }
+  auto wrapped = (*ring)->Wrap(*key);
+  if (!wrapped) {
+    return std::unexpected(std::move(wrapped.error()));
+  }
+  return data.StartEncryption(*key, std::move(*wrapped));
+}
+
+std::expected<DataKey, Error> SqliteStore::UnwrapKey(std::string_view wrapped) {
+  auto ring = keys_.Get();
+  if (!ring) {
+    return std::unexpected(std::move(ring.error()));
+  }
+  return (*ring)->Unwrap(wrapped);
+}
+
+std::expected<ObjectReader, Error> SqliteStore::Decrypting(ObjectReader reader) {
+  if (reader.record_.sse_key.empty()) {
+    return reader;
+  }
+  auto key = UnwrapKey(reader.record_.sse_key);
+  if (!key) {
+    key.error().message +=
+        fmt::format(" ({}/{} cannot be decrypted)", reader.record_.bucket, reader.record_.key);
+    return std::unexpected(std::move(key.error()));
+  }
+  if (auto decrypted = reader.Decrypt(*key); !decrypted) {
+    return std::unexpected(std::move(decrypted.error()));
+  }
+  return reader;
 }
 
 std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, ObjectRecord record,
                                                              const WriteCondition& condition) {
   record.size = data.size();
+  data.DescribeEncryption(record);
   if (record.last_modified_ms == 0) {
     record.last_modified_ms = NowMs();
   }
@@ -233,24 +402,16 @@ std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, 
     state_->Discard(data);
     return std::unexpected(std::move(data_ref.error()));
   }
-  auto replaced = [&]() -> std::expected<std::string, Error> {
+  auto replaced = [&]() -> std::expected<std::vector<std::string>, Error> {
     std::lock_guard lock(state_->mu);
     Database& db = *state_->db;
     auto tx = Transaction::Begin(db);
     if (!tx) {
       return std::unexpected(std::move(tx.error()));
     }
-    auto old = CheckReplace(db, record.bucket, record.key, condition);
-    if (!old) {
-      return std::unexpected(std::move(old.error()));
-    }
-    std::string old_file;
-    if (*old) {
-      auto released = ReleaseData(db, **old);
-      if (!released) {
-        return released;
-      }
-      old_file = std::move(*released);
+    auto old_files = PrepareReplace(state_->last_seq, db, record, condition);
+    if (!old_files) {
+      return old_files;
     }
     if (auto blob = State::StoreBlob(db, data, *data_ref); !blob) {
       return std::unexpected(std::move(blob.error()));
@@ -261,7 +422,7 @@ std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, 
     if (auto committed = tx->Commit(); !committed) {
       return std::unexpected(std::move(committed.error()));
     }
-    return old_file;
+    return old_files;
   }();
   if (!replaced) {
     state_->Discard(data);  // removes the installed file: nothing changed
@@ -269,7 +430,7 @@ std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, 
   }
   State::Adopt(data);
   if (!replaced->empty()) {
-    state_->RemoveDataFiles({*replaced});
+    state_->RemoveDataFiles(*replaced);
   }
   return record;
 }
@@ -303,13 +464,20 @@ std::expected<ObjectReader, Error> SqliteStore::OpenObject(std::string_view buck
     }
     return std::unexpected(NoSuchObject(bucket, key));
   }
-  const DataRef& data = (*stored)->data;
+  return OpenStored(std::move(**stored));
+}
+
+std::expected<ObjectReader, Error> SqliteStore::OpenStored(StoredObject stored) {
+  const DataRef& data = stored.data;
+  if (stored.record.delete_marker) {
+    return ObjectReader(-1, std::move(stored.record), {});
+  }
   if (data.blob_id) {
     auto bytes = SelectBlob(*state_->db, *data.blob_id);
     if (!bytes) {
       return std::unexpected(std::move(bytes.error()));
     }
-    return ObjectReader(-1, std::move((*stored)->record), std::move(*bytes));
+    return Decrypting(ObjectReader(-1, std::move(stored.record), std::move(*bytes)));
   }
   // Opened under the lock: the file cannot be unlinked by a replace between the read of the row
   // and the open (see store_internal.h).
@@ -317,50 +485,7 @@ std::expected<ObjectReader, Error> SqliteStore::OpenObject(std::string_view buck
   if (!fd) {
     return std::unexpected(std::move(fd.error()));
   }
-  return ObjectReader(*fd, std::move((*stored)->record), {});
-}
-
-std::expected<std::optional<ObjectRecord>, Error> SqliteStore::DeleteObject(std::string_view bucket,
-                                                                            std::string_view key) {
-  std::optional<StoredObject> removed;
-  std::string removed_file;
-  {
-    std::lock_guard lock(state_->mu);
-    Database& db = *state_->db;
-    auto tx = Transaction::Begin(db);
-    if (!tx) {
-      return std::unexpected(std::move(tx.error()));
-    }
-    auto stored = SelectObject(db, bucket, key);
-    if (!stored) {
-      return std::unexpected(std::move(stored.error()));
-    }
-    if (!*stored) {
-      if (auto exists = RequireBucket(db, bucket); !exists) {
-        return std::unexpected(std::move(exists.error()));
-      }
-      return std::nullopt;
-    }
-    auto stmt = db.Prepare("DELETE FROM objects WHERE bucket = ?1 AND object_key = ?2");
-    if (!stmt) {
-      return std::unexpected(std::move(stmt.error()));
-    }
-    stmt->BindText(1, bucket).BindBlob(2, key);
-    if (auto deleted = stmt->Run(); !deleted) {
-      return std::unexpected(std::move(deleted.error()));
-    }
-    auto released = ReleaseData(db, (*stored)->data);
-    if (!released) {
-      return std::unexpected(std::move(released.error()));
-    }
-    if (auto committed = tx->Commit(); !committed) {
-      return std::unexpected(std::move(committed.error()));
-    }
-    removed = std::move(*stored);
-    removed_file = std::move(*released);
-  }
-  state_->RemoveDataFiles({removed_file});
-  return std::move(removed->record);
+  return Decrypting(ObjectReader(*fd, std::move(stored.record), {}));
 }
 
 std::expected<ObjectRecord, Error> SqliteStore::SetObjectAcl(std::string_view bucket,

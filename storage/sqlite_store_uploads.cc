@@ -78,16 +78,17 @@ std::expected<std::vector<std::string>, Error> DeleteUploadRows(Database& db,
   return ids;
 }
 
+}  // namespace
+
 // A part's bytes, read outside the lock while CompleteUpload concatenates: an open part file, or
-// a copy of an inline part.
-struct PartSource {
+// a copy of an inline part, with its wrapped data key when it is stored encrypted.
+struct SqliteStore::PartSource {
   UniqueFd fd;
   std::filesystem::path path;
   std::string bytes;
   uint64_t size = 0;
+  std::string sse_key;
 };
-
-}  // namespace
 
 std::expected<UploadRecord, Error> SqliteStore::CreateUpload(UploadRecord upload) {
   if (upload.upload_id.empty()) {
@@ -149,6 +150,7 @@ std::expected<UploadRecord, Error> SqliteStore::GetUpload(std::string_view bucke
 std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload_id,
                                                          PendingWrite data, PartRecord record) {
   record.size = data.size();
+  data.DescribeEncryption(record);
   if (record.last_modified_ms == 0) {
     record.last_modified_ms = NowMs();
   }
@@ -202,7 +204,7 @@ std::expected<PartRecord, Error> SqliteStore::CommitPart(std::string_view upload
         .BindInt(4, static_cast<int64_t>(record.size))
         .BindText(5, record.etag)
         .BindInt(6, record.last_modified_ms)
-        .BindBlob(7, EncodeMap(record.checksums));
+        .BindBlob(7, EncodePartExtras(record));
     BindBlobId(*stmt, 8, *data_ref);
     if (auto stored = stmt->Run(); !stored) {
       return std::unexpected(std::move(stored.error()));
@@ -253,7 +255,7 @@ std::expected<PartPage, Error> SqliteStore::ListParts(std::string_view upload_id
     part.size = static_cast<uint64_t>(stmt->ColumnInt(1));
     part.etag = stmt->ColumnString(2);
     part.last_modified_ms = stmt->ColumnInt(3);
-    if (auto decoded = DecodeMap(stmt->ColumnBytes(4), part.checksums); !decoded) {
+    if (auto decoded = DecodePartExtras(stmt->ColumnBytes(4), part); !decoded) {
       return std::unexpected(std::move(decoded.error()));
     }
     page.parts.push_back(std::move(part));
@@ -345,6 +347,7 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
   // 1. Under the lock: the upload and an open descriptor for each named part, so the bytes are
   //    those of the parts as they are now even if a part is replaced or aborted meanwhile.
   std::vector<PartSource> sources;
+  bool encrypt = false;  // the upload's: its object is encrypted under a key of its own
   {
     std::lock_guard lock(state_->mu);
     Database& db = *state_->db;
@@ -354,8 +357,10 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     }
     record.bucket = upload->bucket;
     record.key = upload->key;
+    encrypt = !upload->sse_algorithm.empty();
     auto stmt = db.Prepare(
-        "SELECT data_id, size, blob_id FROM parts WHERE upload_id = ?1 AND part_number = ?2");
+        "SELECT data_id, size, blob_id, checksums FROM parts"
+        " WHERE upload_id = ?1 AND part_number = ?2");
     if (!stmt) {
       return std::unexpected(std::move(stmt.error()));
     }
@@ -372,6 +377,11 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
       PartSource source;
       source.size = static_cast<uint64_t>(stmt->ColumnInt(1));
       const DataRef ref = ReadDataRef(*stmt, 0, 2);
+      PartRecord extras;
+      if (auto decoded = DecodePartExtras(stmt->ColumnBytes(3), extras); !decoded) {
+        return std::unexpected(std::move(decoded.error()));
+      }
+      source.sse_key = std::move(extras.sse_key);
       stmt->Reset();
       if (ref.blob_id) {
         auto bytes = SelectBlob(db, *ref.blob_id);
@@ -403,19 +413,17 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
 
   // 2. Without the lock: concatenate into a new PendingWrite (in memory while it fits the inline
   //    limit) and install it.
-  auto data = BeginWrite();
+  auto data = BeginWrite({.encrypt = encrypt});
   if (!data) {
     return std::unexpected(std::move(data.error()));
   }
-  for (const PartSource& source : sources) {
-    auto appended = source.fd.get() >= 0
-                        ? data->AppendFile(source.fd.get(), source.path, source.size)
-                        : data->Append(source.bytes);
-    if (!appended) {
+  for (PartSource& source : sources) {
+    if (auto appended = AppendPart(*data, source); !appended) {
       return std::unexpected(std::move(appended.error()));
     }
   }
   sources.clear();
+  data->DescribeEncryption(record);
   auto data_ref = state_->Install(*data);
   if (!data_ref) {
     state_->Discard(*data);
@@ -435,17 +443,9 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     if (auto upload = SelectUpload(db, upload_id); !upload) {
       return std::unexpected(std::move(upload.error()));  // aborted or completed meanwhile
     }
-    auto old = CheckReplace(db, record.bucket, record.key, condition);
-    if (!old) {
-      return std::unexpected(std::move(old.error()));
-    }
-    std::string old_file;
-    if (*old) {
-      auto released = ReleaseData(db, **old);
-      if (!released) {
-        return std::unexpected(std::move(released.error()));
-      }
-      old_file = std::move(*released);
+    auto old_files = PrepareReplace(state_->last_seq, db, record, condition);
+    if (!old_files) {
+      return std::unexpected(std::move(old_files.error()));
     }
     auto parts = DeleteUploadRows(db, upload_id);
     if (!parts) {
@@ -461,7 +461,7 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
       return done;
     }
     obsolete = std::move(*parts);
-    obsolete.push_back(std::move(old_file));
+    obsolete.insert(obsolete.end(), old_files->begin(), old_files->end());
     return {};
   }();
   if (!committed) {
@@ -471,6 +471,31 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
   State::Adopt(*data);
   state_->RemoveDataFiles(obsolete);
   return record;
+}
+
+std::expected<void, Error> SqliteStore::AppendPart(PendingWrite& data, PartSource& source) {
+  std::optional<CtrCipher> cipher;
+  if (!source.sse_key.empty()) {
+    auto key = UnwrapKey(source.sse_key);
+    if (!key) {
+      return std::unexpected(std::move(key.error()));
+    }
+    auto created = CtrCipher::Create(*key);
+    if (!created) {
+      return std::unexpected(std::move(created.error()));
+    }
+    cipher = std::move(*created);
+  }
+  if (source.fd.get() >= 0) {
+    return data.AppendFile(source.fd.get(), source.path, source.size, cipher ? &*cipher : nullptr);
+  }
+  if (cipher) {
+    if (auto decrypted = cipher->Transform(0, source.bytes.data(), source.bytes.size());
+        !decrypted) {
+      return decrypted;
+    }
+  }
+  return data.Append(source.bytes);
 }
 
 std::expected<void, Error> SqliteStore::AbortUpload(std::string_view upload_id) {

@@ -15,9 +15,7 @@ namespace {
 // Data file ids are 128 random bits: collisions are not a practical concern.
 constexpr size_t kDataIdBytes = 16;
 
-#define LOGBUCKET_OBJECT_COLUMNS                                                             \
-  "object_key, data_id, size, etag, last_modified_ms, owner, storage_class, checksum_type, " \
-  "parts_count, version_id, extras, blob_id"
+}  // namespace
 
 std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::string_view bucket) {
   StoredObject stored;
@@ -40,7 +38,6 @@ std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::stri
   return stored;
 }
 
-}  // namespace
 
 std::expected<DataRef, Error> SqliteStore::State::Install(PendingWrite& data) {
   if (!data.open_) {
@@ -281,44 +278,6 @@ std::expected<std::vector<ObjectRecord>, Error> SelectObjectRange(
     }
     records.push_back(std::move(stored->record));
   }
-}
-
-std::expected<std::optional<DataRef>, Error> CheckReplace(Database& db, std::string_view bucket,
-                                                          std::string_view key,
-                                                          const WriteCondition& condition) {
-  if (auto exists = RequireBucket(db, bucket); !exists) {
-    return std::unexpected(std::move(exists.error()));
-  }
-  auto stmt = db.Prepare(
-      "SELECT data_id, etag, blob_id FROM objects WHERE bucket = ?1 AND object_key = ?2");
-  if (!stmt) {
-    return std::unexpected(std::move(stmt.error()));
-  }
-  stmt->BindText(1, bucket).BindBlob(2, key);
-  auto row = stmt->Step();
-  if (!row) {
-    return std::unexpected(std::move(row.error()));
-  }
-  if (condition.must_not_exist && *row) {
-    return std::unexpected(Error{ErrorCode::kConditionFailed,
-                                 fmt::format("{}/{} exists (must not exist)", bucket, key)});
-  }
-  if (condition.etag_equals) {
-    if (!*row) {
-      return std::unexpected(
-          Error{ErrorCode::kConditionFailed,
-                fmt::format("{}/{} does not exist (ETag required)", bucket, key)});
-    }
-    if (stmt->ColumnBytes(1) != *condition.etag_equals) {
-      return std::unexpected(Error{ErrorCode::kConditionFailed,
-                                   fmt::format("{}/{} has ETag {}, not {}", bucket, key,
-                                               stmt->ColumnBytes(1), *condition.etag_equals)});
-    }
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  return ReadDataRef(*stmt, 0, 2);
 }
 
 std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record,

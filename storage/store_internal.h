@@ -74,7 +74,13 @@ struct SqliteStore::State {
   std::unique_ptr<Database> db;
   // Set when a data file that no row references could not be removed: the next Open() must sweep.
   std::atomic<bool> leaked_files{false};
+  // Order of versions: a hybrid clock (microseconds since the epoch, strictly increasing within a
+  // process), so rows written after a restart still sort after older ones. Guarded by mu.
+  int64_t last_seq = 0;
 };
+
+// The next value of the versions order clock kept in `last_seq` (State::last_seq, mu held).
+int64_t NextSeq(int64_t& last_seq);
 
 // The clean-shutdown marker: present only between a store's clean close and the next Open().
 std::filesystem::path CleanMarkerPath(const std::filesystem::path& data_dir);
@@ -102,15 +108,27 @@ struct StoredObject {
   ObjectRecord record;
   DataRef data;
 };
+// The columns of objects that ReadObjectRow reads, in its order.
+#define LOGBUCKET_OBJECT_COLUMNS                                                             \
+  "object_key, data_id, size, etag, last_modified_ms, owner, storage_class, checksum_type, " \
+  "parts_count, version_id, extras, blob_id"
+
+// Reads an objects row selected with LOGBUCKET_OBJECT_COLUMNS.
+std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::string_view bucket);
+
 std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
                                                                std::string_view bucket,
                                                                std::string_view key);
 
-// Inside a transaction, before replacing bucket/key: checks that the bucket exists and that
-// `condition` holds. Returns where the bytes of the object being replaced are, if any.
-std::expected<std::optional<DataRef>, Error> CheckReplace(Database& db, std::string_view bucket,
-                                                          std::string_view key,
-                                                          const WriteCondition& condition);
+// Inside a transaction, before record becomes the current version of record.bucket/record.key:
+// checks that the bucket exists and that `condition` holds, chooses record.version_id from the
+// bucket's versioning state, and makes room: the current version is demoted to a noncurrent one
+// (Enabled, or Suspended when it is not the null version) or released, and a noncurrent null
+// version is removed when the new one is null. Returns the data files to remove after commit.
+// `last_seq` is State::last_seq.
+std::expected<std::vector<std::string>, Error> PrepareReplace(int64_t& last_seq, Database& db,
+                                                              ObjectRecord& record,
+                                                              const WriteCondition& condition);
 
 // Inserts or replaces the object row for record.bucket/record.key.
 std::expected<void, Error> UpsertObject(Database& db, const ObjectRecord& record,

@@ -7,6 +7,7 @@
 
 #include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
+#include "server/s3/versions.h"
 
 namespace logbucket::s3 {
 namespace {
@@ -267,8 +268,10 @@ std::expected<CopySource, S3Error> ParseCopySource(std::string_view header) {
   if (raw_slash != std::string_view::npos) out.raw_key = std::string(raw.substr(raw_slash + 1));
   out.bucket = std::string(d.substr(0, slash));
   out.key = std::string(d.substr(slash + 1));
-  if (!out.version_id.empty() && out.version_id != "null") {
-    return std::unexpected(S3Error(ErrorCode::kNoSuchVersion).With("VersionId", out.version_id));
+  if (q != std::string_view::npos && header.find("versionId=", q) != std::string_view::npos) {
+    auto id = StorageVersionId(out.version_id, "x-amz-copy-source");
+    if (!id) return std::unexpected(id.error());
+    out.storage_version_id = std::move(*id);
   }
   return out;
 }
@@ -281,16 +284,30 @@ std::expected<OpenedSource, S3Error> OpenCopySource(OpContext& c, const CopySour
     return std::unexpected(e);
   }
   bool acl_required = false;  // the source side's record does not carry aclRequired
-  if (auto allowed = Authorize(c.state, c.head, c.query, c.auth, *bucket, "s3:GetObject",
+  if (auto allowed = Authorize(c.state, c.head, c.query, c.auth, *bucket,
+                               source.storage_version_id ? "s3:GetObjectVersion" : "s3:GetObject",
                                source.key, &acl_required);
       !allowed) {
     return std::unexpected(allowed.error());
   }
-  auto reader = c.state.store.OpenObject(source.bucket, source.key);
+  auto reader =
+      source.storage_version_id
+          ? c.state.store.OpenVersion(source.bucket, source.key, *source.storage_version_id)
+          : c.state.store.OpenObject(source.bucket, source.key);
   if (!reader) {
     S3Error e = FromStorage(reader.error());
-    if (e.code == ErrorCode::kNoSuchKey) e.With("Key", source.key);
+    if (e.code == ErrorCode::kNoSuchKey) {
+      if (source.storage_version_id) {
+        e = S3Error(ErrorCode::kNoSuchVersion).With("VersionId", source.version_id);
+      }
+      e.With("Key", source.key);
+    }
     return std::unexpected(e);
+  }
+  if (reader->record().delete_marker) {
+    return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
+                                   "The source of a copy request may not specifically refer to a "
+                                   "delete marker by version id."));
   }
   return OpenedSource{std::move(*bucket), std::move(*reader)};
 }

@@ -55,7 +55,9 @@ struct CopySource {
   std::string bucket;
   std::string key;
   std::string raw_key;  // still percent-encoded, as sent (what the access log encodes)
-  std::string version_id;
+  std::string version_id;  // as given ("" when none was)
+  // The version storage names (nullopt when none was given; "" for "null").
+  std::optional<std::string> storage_version_id;
 };
 std::expected<CopySource, S3Error> ParseCopySource(std::string_view header);
 
@@ -72,5 +74,26 @@ ExtraLogRecord CopySourceRecord(const OpContext& c, std::string_view operation,
                                 const S3Error* error, std::optional<uint64_t> size);
 
 int64_t NowMs();
+
+// --- Server-side encryption (ops_encryption.cc, whose file comment tells the policy) ----------
+
+inline constexpr std::string_view kSseHeader = "x-amz-server-side-encryption";
+// Whether a write that creates an object (PutObject, CopyObject, CreateMultipartUpload) is
+// encrypted at rest: its x-amz-server-side-encryption: AES256, else the bucket's default
+// encryption. Refuses aws:kms and aws:kms:dsse (KMS.NotFoundException), a KMS key id without
+// aws:kms and any other value (InvalidArgument), and SSE-C (AccessDenied: SSE-C is blocked).
+std::expected<bool, S3Error> EncryptsNewObject(OpContext& c);
+// Whether the bucket has a default encryption configuration (its new objects are encrypted).
+std::expected<bool, S3Error> BucketDefaultEncrypts(storage::SqliteStore& store,
+                                                   std::string_view bucket);
+// UploadPart / UploadPartCopy: SSE-C is refused as above, x-amz-server-side-encryption with
+// InvalidArgument (CreateMultipartUpload settled the upload's encryption).
+std::expected<void, S3Error> CheckPartSseHeaders(const OpContext& c);
+// GET / HEAD: encryption headers are a 400, as S3 answers them for SSE-S3 objects.
+std::expected<void, S3Error> CheckReadSseHeaders(const OpContext& c);
+// x-amz-copy-source-server-side-encryption-customer-*: no source is SSE-C (400 InvalidRequest).
+std::expected<void, S3Error> CheckCopySourceSseHeaders(const OpContext& c);
+// x-amz-server-side-encryption: AES256, which S3 reports for every object since January 2023.
+void SetSseHeader(Response& r);
 
 }  // namespace logbucket::s3

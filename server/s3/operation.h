@@ -137,6 +137,8 @@ OpResult ListObjects(OpContext& c);
 OpResult ListMultipartUploads(OpContext& c);
 OpResult DeleteObjects(OpContext& c);
 OpResult GetBucketVersioning(OpContext& c);
+OpResult PutBucketVersioning(OpContext& c);
+OpResult ListObjectVersions(OpContext& c);
 OpResult PutObject(OpContext& c);  // also CopyObject when x-amz-copy-source is present
 OpResult GetObject(OpContext& c);
 OpResult HeadObject(OpContext& c);
@@ -160,6 +162,9 @@ OpResult GetBucketOwnershipControls(OpContext& c);
 OpResult DeleteBucketOwnershipControls(OpContext& c);
 OpResult PutObjectAcl(OpContext& c);
 OpResult GetObjectAcl(OpContext& c);
+OpResult PutBucketEncryption(OpContext& c);
+OpResult GetBucketEncryption(OpContext& c);
+OpResult DeleteBucketEncryption(OpContext& c);
 
 }  // namespace logbucket::s3
 

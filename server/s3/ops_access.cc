@@ -6,6 +6,7 @@
 #include "server/s3/acl.h"
 #include "server/s3/authorize.h"
 #include "server/s3/operation.h"
+#include "server/s3/versions.h"
 #include "server/s3/policy.h"
 #include "server/s3/xml/bucket_xml.h"
 
@@ -150,24 +151,58 @@ OpResult DeleteBucketOwnershipControls(OpContext& c) {
   return EmptyResponse(204);
 }
 
-OpResult GetObjectAcl(OpContext& c) {
-  auto object = c.state.store.HeadObject(c.bucket->name, c.target.key);
+namespace {
+
+// The object version an ACL request addresses: the current one, or the one named by versionId.
+std::expected<storage::ObjectRecord, S3Error> AclTarget(OpContext& c) {
+  std::optional<std::string> version_id;
+  if (auto v = c.Query("versionId")) {
+    auto id = StorageVersionId(*v);
+    if (!id) return std::unexpected(id.error());
+    version_id = std::move(*id);
+  }
+  auto object = version_id ? c.state.store.HeadVersion(c.bucket->name, c.target.key, *version_id)
+                           : c.state.store.HeadObject(c.bucket->name, c.target.key);
   if (!object) {
     S3Error e = FromStorage(object.error());
-    if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
+    if (e.code == ErrorCode::kNoSuchKey) {
+      if (version_id) {
+        e = S3Error(ErrorCode::kNoSuchVersion).With("VersionId", std::string(*c.Query("versionId")));
+      }
+      e.With("Key", c.target.key);
+    }
     return std::unexpected(e);
   }
+  if (object->delete_marker) {
+    return std::unexpected(S3Error(ErrorCode::kMethodNotAllowed)
+                               .With("Method", c.head.method)
+                               .With("ResourceType", "DeleteMarker")
+                               .WithHeader("x-amz-delete-marker", "true"));
+  }
+  return std::move(*object);
+}
+
+}  // namespace
+
+OpResult GetObjectAcl(OpContext& c) {
+  auto object = AclTarget(c);
+  if (!object) return std::unexpected(object.error());
   Response r = XmlResponse(200, xml::RenderAccessControlPolicy(ObjectAclOf(c.state, *object)));
-  r.headers.Set("x-amz-version-id", "null");
+  if (auto v = VersionIdHeader(*c.bucket, object->version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
   return r;
 }
 
 OpResult PutObjectAcl(OpContext& c) {
-  auto object = c.state.store.HeadObject(c.bucket->name, c.target.key);
-  if (!object) {
-    S3Error e = FromStorage(object.error());
-    if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
-    return std::unexpected(e);
+  auto object = AclTarget(c);
+  if (!object) return std::unexpected(object.error());
+  auto current = c.state.store.HeadObject(c.bucket->name, c.target.key);
+  if (!current || current->version_id != object->version_id) {
+    // Storage keeps an ACL per current object only.
+    return std::unexpected(S3Error(ErrorCode::kNotImplemented,
+                                   "Logbucket sets the ACL of the current version only")
+                               .With("Header", "versionId"));
   }
   xml::Owner bucket_owner = BucketOwner(c);
   auto acl = AclFromRequest(c, OwnerOfAccount(c.state, object->owner_account_id), &bucket_owner);
@@ -180,7 +215,11 @@ OpResult PutObjectAcl(OpContext& c) {
   std::string document = xml::RenderAccessControlPolicy(*acl);
   auto stored = c.state.store.SetObjectAcl(c.bucket->name, c.target.key, document);
   if (!stored) return std::unexpected(FromStorage(stored.error()));
-  return EmptyResponse(200);
+  Response r = EmptyResponse(200);
+  if (auto v = VersionIdHeader(*c.bucket, stored->version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
+  return r;
 }
 
 }  // namespace logbucket::s3

@@ -3,6 +3,7 @@
 #include "server/s3/authorize.h"
 #include "server/s3/checksum.h"
 #include "server/s3/operation.h"
+#include "server/s3/versions.h"
 #include "server/s3/xml/delete_xml.h"
 
 namespace logbucket::s3 {
@@ -38,17 +39,27 @@ OpResult DeleteObjects(OpContext& c) {
       errors.push_back({key, version_id, "InvalidArgument", "Invalid key"});
       continue;
     }
-    if (!version_id.empty() && version_id != "null") {
-      errors.push_back({key, version_id, "NoSuchVersion", "The specified version does not exist."});
-      continue;
+    std::optional<std::string> storage_version;
+    if (!version_id.empty()) {
+      auto id = StorageVersionId(version_id);
+      if (!id) {
+        errors.push_back({key, version_id, "NoSuchVersion", "The specified version does not exist."});
+        continue;
+      }
+      storage_version = std::move(*id);
     }
     bool by_acl = false;  // DeleteObjects has no bucket-level action: each key is authorised
-    if (!Authorize(c.state, c.head, c.query, c.auth, *c.bucket, "s3:DeleteObject", key, &by_acl)) {
+    if (!Authorize(c.state, c.head, c.query, c.auth, *c.bucket,
+                   storage_version ? "s3:DeleteObjectVersion" : "s3:DeleteObject", key, &by_acl)) {
       errors.push_back({key, version_id, "AccessDenied", "Access Denied"});
       continue;
     }
     c.log.acl_required = c.log.acl_required || by_acl;
-    auto removed = c.state.store.DeleteObject(c.bucket->name, key);
+    storage::DeleteOptions options;
+    if (c.auth.account) options.owner_account_id = c.auth.account->id;
+    auto removed = storage_version
+                       ? c.state.store.DeleteVersion(c.bucket->name, key, *storage_version)
+                       : c.state.store.DeleteObject(c.bucket->name, key, options);
     if (!removed) {
       S3Error e = FromStorage(removed.error());
       errors.push_back({key, version_id, std::string(e.code_name()), e.message});
@@ -56,7 +67,16 @@ OpResult DeleteObjects(OpContext& c) {
     }
     record.http_status = 204;
     c.log.extra.push_back(std::move(record));
-    if (!request->quiet) deleted.push_back({key, version_id});
+    if (!request->quiet) {
+      xml::DeletedEntry entry;
+      entry.key = key;
+      entry.version_id = version_id;
+      entry.delete_marker = removed->delete_marker;
+      if (removed->delete_marker && !storage_version) {
+        entry.delete_marker_version_id = WireVersionId(removed->version_id);
+      }
+      deleted.push_back(std::move(entry));
+    }
   }
   return XmlResponse(200, xml::RenderDeleteResult(deleted, errors));
 }

@@ -1,12 +1,14 @@
-// Listing operations: ListObjects (v1), ListObjectsV2, ListMultipartUploads. Delimiters are
+// Listing operations: ListObjects (v1), ListObjectsV2, ListObjectVersions, ListMultipartUploads. Delimiters are
 // implemented over storage's key-ordered scan by seeking past each common prefix, so a page
 // costs a few index range scans whatever the bucket's size.
 #include <charconv>
 
 #include "server/s3/checksum.h"
 #include "server/s3/operation.h"
+#include "server/s3/versions.h"
 #include "server/s3/xml/list_xml.h"
 #include "server/s3/xml/multipart_xml.h"
+#include "server/s3/xml/versioning_xml.h"
 
 namespace logbucket::s3 {
 namespace {
@@ -233,6 +235,99 @@ OpResult ListMultipartUploads(OpContext& c) {
     if (result.is_truncated || (!restarted && !page->truncated)) break;
   }
   return XmlResponse(200, xml::RenderListMultipartUploadsResult(result));
+}
+
+OpResult ListObjectVersions(OpContext& c) {
+  auto max_keys = MaxParam(c, "max-keys", 1000);
+  if (!max_keys) return std::unexpected(max_keys.error());
+  auto encoding = EncodingType(c);
+  if (!encoding) return std::unexpected(encoding.error());
+  xml::ListVersionsResult result;
+  result.bucket = c.bucket->name;
+  result.prefix = std::string(c.Query("prefix").value_or(""));
+  result.delimiter = std::string(c.Query("delimiter").value_or(""));
+  result.key_marker = std::string(c.Query("key-marker").value_or(""));
+  result.version_id_marker = std::string(c.Query("version-id-marker").value_or(""));
+  result.encoding_type = *encoding;
+  result.max_keys = *max_keys;
+
+  std::string key_marker = result.key_marker;
+  std::optional<std::string> version_marker;
+  if (!result.version_id_marker.empty()) {
+    if (key_marker.empty()) {
+      return std::unexpected(
+          S3Error(ErrorCode::kInvalidArgument,
+                  "A version-id marker cannot be specified without a key marker.")
+              .With("ArgumentName", "version-id-marker")
+              .With("ArgumentValue", result.version_id_marker));
+    }
+    auto id = StorageVersionId(result.version_id_marker, "version-id-marker");
+    if (!id) return std::unexpected(id.error());
+    version_marker = std::move(*id);
+  }
+  // A marker inside a common prefix means that prefix was already returned.
+  if (std::string cp = CommonPrefixOf(key_marker, result.prefix, result.delimiter); !cp.empty()) {
+    key_marker = std::max(key_marker, PastPrefix(cp));
+    version_marker.reset();
+  }
+  int count = 0;
+  while (*max_keys > 0) {
+    auto page = c.state.store.ListVersions(c.bucket->name, result.prefix, key_marker,
+                                           version_marker,
+                                           static_cast<size_t>(*max_keys - count + 1));
+    if (!page) {
+      if (page.error().code == storage::ErrorCode::kObjectNotFound) {
+        return std::unexpected(S3Error(ErrorCode::kInvalidArgument, "Invalid version id specified")
+                                   .With("ArgumentName", "version-id-marker")
+                                   .With("ArgumentValue", result.version_id_marker));
+      }
+      return std::unexpected(FromStorage(page.error()));
+    }
+    bool restarted = false;
+    for (const storage::VersionEntry& v : page->versions) {
+      if (count == *max_keys) {
+        result.is_truncated = true;
+        break;
+      }
+      const storage::ObjectRecord& o = v.record;
+      if (std::string cp = CommonPrefixOf(o.key, result.prefix, result.delimiter); !cp.empty()) {
+        result.common_prefixes.push_back(cp);
+        result.next_key_marker = cp;
+        result.next_version_id_marker.clear();
+        key_marker = PastPrefix(cp);
+        version_marker.reset();
+        ++count;
+        restarted = true;
+        break;
+      }
+      xml::VersionEntry e;
+      e.delete_marker = o.delete_marker;
+      e.key = o.key;
+      e.version_id = WireVersionId(o.version_id);
+      e.is_latest = v.is_latest;
+      e.last_modified_ms = o.last_modified_ms;
+      if (const Account* a = c.state.AccountById(o.owner_account_id)) {
+        e.owner = xml::Owner{a->canonical_id, a->display_name};
+      }
+      if (!o.delete_marker) {
+        e.etag = o.etag;
+        e.size = o.size;
+        e.storage_class = o.storage_class;
+        for (const auto& [algorithm, value] : o.checksums) {
+          e.checksum_algorithms.push_back(algorithm);
+        }
+        e.checksum_type = o.checksum_type;
+      }
+      result.entries.push_back(std::move(e));
+      result.next_key_marker = o.key;
+      result.next_version_id_marker = WireVersionId(o.version_id);
+      key_marker = o.key;
+      version_marker = o.version_id;
+      ++count;
+    }
+    if (result.is_truncated || (!restarted && !page->truncated)) break;
+  }
+  return XmlResponse(200, xml::RenderListVersionsResult(result));
 }
 
 }  // namespace logbucket::s3

@@ -6,6 +6,7 @@
 #include "server/s3/checksum.h"
 #include "server/s3/object_headers.h"
 #include "server/s3/operation.h"
+#include "server/s3/versions.h"
 #include "server/s3/xml/multipart_xml.h"
 
 namespace logbucket::s3 {
@@ -92,6 +93,7 @@ OpResult UploadPartCopy(OpContext& c, const storage::UploadRecord& upload, uint3
   c.log.operation = "REST.COPY.PART";
   auto source = ParseCopySource(copy_source);
   if (!source) return std::unexpected(source.error());
+  if (auto ok = CheckCopySourceSseHeaders(c); !ok) return std::unexpected(ok.error());
   auto opened = OpenCopySource(c, *source);
   if (!opened) return std::unexpected(opened.error());
   const auto& src = opened->reader.record();
@@ -108,7 +110,7 @@ OpResult UploadPartCopy(OpContext& c, const storage::UploadRecord& upload, uint3
     log_get(&range.error());
     return std::unexpected(range.error());
   }
-  auto out = c.state.store.BeginWrite();
+  auto out = c.state.store.BeginWrite({.encrypt = !upload.sse_algorithm.empty()});
   if (!out) return std::unexpected(FromStorage(out.error()));
   std::string algorithm = upload.checksum_algorithm.empty() ? "CRC64NVME" : upload.checksum_algorithm;
   auto copied = CopyBytes(opened->reader, range->first, range->length, algorithm, *out);
@@ -122,10 +124,16 @@ OpResult UploadPartCopy(OpContext& c, const storage::UploadRecord& upload, uint3
   if (!committed) return std::unexpected(FromStorage(committed.error()));
   log_get(nullptr);
   c.log.object_size = committed->size;
-  return XmlResponse(200, xml::RenderCopyPartResult(committed->etag, committed->last_modified_ms,
-                                                    upload.checksum_algorithm.empty()
-                                                        ? std::map<std::string, std::string>{}
-                                                        : committed->checksums));
+  Response r = XmlResponse(
+      200, xml::RenderCopyPartResult(committed->etag, committed->last_modified_ms,
+                                     upload.checksum_algorithm.empty()
+                                         ? std::map<std::string, std::string>{}
+                                         : committed->checksums));
+  if (auto v = VersionIdHeader(opened->bucket, src.version_id); !v.empty()) {
+    r.headers.Set("x-amz-copy-source-version-id", v);
+  }
+  SetSseHeader(r);
+  return r;
 }
 
 }  // namespace
@@ -176,10 +184,14 @@ OpResult CreateMultipartUpload(OpContext& c) {
     }
     upload.checksum_type = std::string(*t);
   }
+  auto encrypt = EncryptsNewObject(c);  // parts and the object follow the upload's choice
+  if (!encrypt) return std::unexpected(encrypt.error());
+  if (*encrypt) upload.sse_algorithm = std::string(storage::kSseAes256);
   auto created = c.state.store.CreateUpload(std::move(upload));
   if (!created) return std::unexpected(FromStorage(created.error()));
   Response r = XmlResponse(200, xml::RenderInitiateMultipartUploadResult(
                                     c.bucket->name, c.target.key, created->upload_id));
+  SetSseHeader(r);
   if (!created->checksum_algorithm.empty()) {
     r.headers.Set("x-amz-checksum-algorithm", created->checksum_algorithm);
     r.headers.Set("x-amz-checksum-type", created->checksum_type);
@@ -192,6 +204,7 @@ OpResult UploadPart(OpContext& c) {
   if (!number) return std::unexpected(number.error());
   auto upload = FindUpload(c);
   if (!upload) return std::unexpected(upload.error());
+  if (auto ok = CheckPartSseHeaders(c); !ok) return std::unexpected(ok.error());
   if (auto copy_source = c.Header("x-amz-copy-source")) {
     return UploadPartCopy(c, *upload, *number, *copy_source);
   }
@@ -207,11 +220,18 @@ OpResult UploadPart(OpContext& c) {
   part.etag = "\"" + c.body->md5_hex + "\"";
   part.last_modified_ms = NowMs();
   part.checksums = c.body->checksums;
+  if (!upload->sse_algorithm.empty()) {
+    // The body arrived before the upload was looked up: encrypt it unless it came encrypted.
+    if (auto ok = c.state.store.EncryptWrite(*c.body->data); !ok) {
+      return std::unexpected(FromStorage(ok.error()));
+    }
+  }
   auto committed = c.state.store.CommitPart(upload->upload_id, std::move(*c.body->data), part);
   if (!committed) return std::unexpected(FromStorage(committed.error()));
   c.log.object_size = committed->size;
   Response r = EmptyResponse(200);
   r.headers.Set("ETag", committed->etag);
+  SetSseHeader(r);
   for (const auto& [algorithm, value] : committed->checksums) {
     if (auto a = ParseAlgorithmName(algorithm); a && c.Header(ChecksumHeaderName(*a))) {
       r.headers.Set(ChecksumHeaderName(*a), value);
@@ -322,9 +342,14 @@ OpResult CompleteMultipartUpload(OpContext& c) {
                          sigv4::UriEncode(c.target.key, true);
   std::map<std::string, std::string> checksums;
   if (!upload->checksum_algorithm.empty()) checksums = committed->checksums;
-  return XmlResponse(200, xml::RenderCompleteMultipartUploadResult(
-                              location, c.bucket->name, c.target.key, committed->etag, checksums,
-                              checksums.empty() ? "" : committed->checksum_type));
+  Response r = XmlResponse(200, xml::RenderCompleteMultipartUploadResult(
+                                    location, c.bucket->name, c.target.key, committed->etag,
+                                    checksums, checksums.empty() ? "" : committed->checksum_type));
+  if (auto v = VersionIdHeader(*c.bucket, committed->version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
+  SetSseHeader(r);
+  return r;
 }
 
 OpResult AbortMultipartUpload(OpContext& c) {

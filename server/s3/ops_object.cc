@@ -6,6 +6,7 @@
 #include "server/s3/checksum.h"
 #include "server/s3/object_headers.h"
 #include "server/s3/operation.h"
+#include "server/s3/versions.h"
 #include "server/s3/xml/multipart_xml.h"
 
 namespace logbucket::s3 {
@@ -60,6 +61,9 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
                                .With("ArgumentName", "x-amz-metadata-directive")
                                .With("ArgumentValue", directive));
   }
+  if (auto ok = CheckCopySourceSseHeaders(c); !ok) return std::unexpected(ok.error());
+  auto encrypt = EncryptsNewObject(c);  // the destination's: the request's, else its bucket's
+  if (!encrypt) return std::unexpected(encrypt.error());
   auto access = NewObjectAcl(c);
   if (!access) return std::unexpected(access.error());
   storage::ObjectRecord record;
@@ -80,7 +84,8 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
   }
   bool same_object = source->bucket == c.bucket->name && source->key == c.target.key;
   if (same_object && directive == "COPY" && !c.Header("x-amz-storage-class") &&
-      !c.Header("x-amz-website-redirect-location") && !c.Header("x-amz-checksum-algorithm")) {
+      !c.Header("x-amz-website-redirect-location") && !c.Header("x-amz-checksum-algorithm") &&
+      !c.Header(kSseHeader)) {
     return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
                                    "This copy request is illegal because it is trying to copy an "
                                    "object to itself without changing the object's metadata, "
@@ -96,7 +101,7 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
     }
     algorithm = std::string(AlgorithmName(*parsed));
   }
-  auto out = c.state.store.BeginWrite();
+  auto out = c.state.store.BeginWrite({.encrypt = *encrypt});
   if (!out) return std::unexpected(FromStorage(out.error()));
   auto copied = CopyBytes(opened->reader, 0, src.size, algorithm, *out);
   if (!copied) return std::unexpected(copied.error());
@@ -112,7 +117,13 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
   Response r = XmlResponse(
       200, xml::RenderCopyObjectResult(committed->etag, committed->last_modified_ms,
                                        committed->checksums));
-  r.headers.Set("x-amz-copy-source-version-id", "null");
+  if (auto v = VersionIdHeader(opened->bucket, src.version_id); !v.empty()) {
+    r.headers.Set("x-amz-copy-source-version-id", v);
+  }
+  SetSseHeader(r);
+  if (auto v = VersionIdHeader(*c.bucket, committed->version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
   return r;
 }
 
@@ -134,6 +145,14 @@ OpResult PutObject(OpContext& c) {
   }
   auto condition = WriteConditionOf(c);
   if (!condition) return std::unexpected(condition.error());
+  auto encrypt = EncryptsNewObject(c);
+  if (!encrypt) return std::unexpected(encrypt.error());
+  // The body arrived before this decision: encrypt it now unless it was encrypted as it came.
+  if (*encrypt) {
+    if (auto ok = c.state.store.EncryptWrite(*c.body->data); !ok) {
+      return std::unexpected(FromStorage(ok.error()));
+    }
+  }
   record.etag = "\"" + c.body->md5_hex + "\"";
   record.last_modified_ms = NowMs();
   record.checksums = c.body->checksums;
@@ -152,6 +171,10 @@ OpResult PutObject(OpContext& c) {
   c.log.object_size = committed->size;
   Response r = EmptyResponse(200);
   r.headers.Set("ETag", committed->etag);
+  SetSseHeader(r);
+  if (auto v = VersionIdHeader(*c.bucket, committed->version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
   for (const auto& [algorithm, value] : committed->checksums) {
     auto a = ParseAlgorithmName(algorithm);
     // S3 echoes the checksum the client asked for; the default CRC64NVME only on request.
@@ -169,30 +192,58 @@ namespace {
 
 // The GET/HEAD response for an object, with its body when `reader` is given.
 OpResult ServeObject(OpContext& c, bool with_body) {
+  if (auto ok = CheckReadSseHeaders(c); !ok) return std::unexpected(ok.error());
   std::optional<storage::ObjectReader> reader;
   storage::ObjectRecord object;
-  if (with_body) {
-    auto opened = c.state.store.OpenObject(c.bucket->name, c.target.key);
-    if (!opened) {
-      S3Error e = FromStorage(opened.error());
-      if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
-      return std::unexpected(e);
+  std::optional<std::string> version_id;
+  if (auto v = c.Query("versionId")) {
+    auto id = StorageVersionId(*v);
+    if (!id) return std::unexpected(id.error());
+    version_id = std::move(*id);
+  }
+  auto not_found = [&](const storage::Error& error) -> S3Error {
+    S3Error e = FromStorage(error);
+    if (e.code != ErrorCode::kNoSuchKey) return e;
+    if (version_id) {
+      return S3Error(ErrorCode::kNoSuchVersion)
+          .With("Key", c.target.key)
+          .With("VersionId", std::string(*c.Query("versionId")));
     }
+    e.With("Key", c.target.key);
+    // A delete marker on top: S3 says so in the 404's headers.
+    if (!c.bucket->versioning.empty()) {
+      auto marker = c.state.store.LatestDeleteMarker(c.bucket->name, c.target.key);
+      if (marker && *marker) {
+        e.WithHeader("x-amz-delete-marker", "true");
+        e.WithHeader("x-amz-version-id", WireVersionId((*marker)->version_id));
+      }
+    }
+    return e;
+  };
+  if (with_body) {
+    auto opened = version_id
+                      ? c.state.store.OpenVersion(c.bucket->name, c.target.key, *version_id)
+                      : c.state.store.OpenObject(c.bucket->name, c.target.key);
+    if (!opened) return std::unexpected(not_found(opened.error()));
     object = opened->record();
     reader = std::move(*opened);
   } else {
-    auto head = c.state.store.HeadObject(c.bucket->name, c.target.key);
-    if (!head) {
-      S3Error e = FromStorage(head.error());
-      if (e.code == ErrorCode::kNoSuchKey) e.With("Key", c.target.key);
-      return std::unexpected(e);
-    }
+    auto head = version_id ? c.state.store.HeadVersion(c.bucket->name, c.target.key, *version_id)
+                           : c.state.store.HeadObject(c.bucket->name, c.target.key);
+    if (!head) return std::unexpected(not_found(head.error()));
     object = std::move(*head);
   }
-  c.log.object_size = object.size;
-  if (auto v = c.Query("versionId"); v && *v != "null") {
-    return std::unexpected(S3Error(ErrorCode::kNoSuchVersion).With("VersionId", std::string(*v)));
+  if (object.delete_marker) {
+    // A version id naming a delete marker: 405, as S3 answers.
+    return std::unexpected(S3Error(ErrorCode::kMethodNotAllowed)
+                               .With("Method", c.head.method)
+                               .With("ResourceType", "DeleteMarker")
+                               .WithHeader("x-amz-delete-marker", "true")
+                               .WithHeader("x-amz-version-id", WireVersionId(object.version_id))
+                               .WithHeader("Last-Modified", HttpDate(object.last_modified_ms))
+                               .WithHeader("Allow", "DELETE"));
   }
+  c.log.object_size = object.size;
   if (auto ok = CheckReadConditions(c.head.headers, object); !ok) {
     if (ok.error().code == ErrorCode::kNotModified) {
       Response r = EmptyResponse(304);
@@ -243,6 +294,10 @@ OpResult ServeObject(OpContext& c, bool with_body) {
     }
   }
   WriteObjectHeaders(object, checksum_mode && whole, r);
+  SetSseHeader(r);
+  if (auto v = VersionIdHeader(*c.bucket, object.version_id); !v.empty()) {
+    r.headers.Set("x-amz-version-id", v);
+  }
   // response-* overrides of a signed GET.
   static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
       {"response-content-type", "Content-Type"},
@@ -271,8 +326,11 @@ OpResult GetObject(OpContext& c) { return ServeObject(c, true); }
 OpResult HeadObject(OpContext& c) { return ServeObject(c, false); }
 
 OpResult DeleteObject(OpContext& c) {
-  if (auto v = c.Query("versionId"); v && *v != "null") {
-    return std::unexpected(S3Error(ErrorCode::kNoSuchVersion).With("VersionId", std::string(*v)));
+  std::optional<std::string> version_id;
+  if (auto v = c.Query("versionId")) {
+    auto id = StorageVersionId(*v);
+    if (!id) return std::unexpected(id.error());
+    version_id = std::move(*id);
   }
   if (auto match = c.Header("if-match")) {
     auto current = c.state.store.HeadObject(c.bucket->name, c.target.key);
@@ -283,9 +341,20 @@ OpResult DeleteObject(OpContext& c) {
       return std::unexpected(S3Error(ErrorCode::kPreconditionFailed).With("Condition", "If-Match"));
     }
   }
-  auto removed = c.state.store.DeleteObject(c.bucket->name, c.target.key);
+  storage::DeleteOptions options;
+  if (c.auth.account) options.owner_account_id = c.auth.account->id;
+  auto removed = version_id
+                     ? c.state.store.DeleteVersion(c.bucket->name, c.target.key, *version_id)
+                     : c.state.store.DeleteObject(c.bucket->name, c.target.key, options);
   if (!removed) return std::unexpected(FromStorage(removed.error()));
-  return EmptyResponse(204);
+  Response r = EmptyResponse(204);
+  if (removed->delete_marker) r.headers.Set("x-amz-delete-marker", "true");
+  if (version_id) {
+    r.headers.Set("x-amz-version-id", std::string(*c.Query("versionId")));
+  } else if (removed->delete_marker) {
+    r.headers.Set("x-amz-version-id", WireVersionId(removed->version_id));
+  }
+  return r;
 }
 
 }  // namespace logbucket::s3

@@ -123,6 +123,10 @@ constexpr ErrorInfo kErrors[] = {
     {ErrorCode::kConditionalRequestConflict, "ConditionalRequestConflict", 409,
      "A conflicting operation occurred. If using PutObject you can retry the request. If using "
      "CompleteMultipartUpload you may need to start a new multipart upload."},
+    {ErrorCode::kNoSuchLifecycleConfiguration, "NoSuchLifecycleConfiguration", 404,
+     "The lifecycle configuration does not exist"},
+    {ErrorCode::kKmsNotFoundException, "KMS.NotFoundException", 400,
+     "The request was rejected because the specified entity or resource could not be found."},
     {ErrorCode::kNotModified, "NotModified", 304, "Not Modified"},
 };
 

@@ -69,6 +69,8 @@ enum class ErrorCode {
   kInvalidBucketAclWithObjectOwnership,
   kInvalidLocationConstraint,
   kConditionalRequestConflict,
+  kNoSuchLifecycleConfiguration,
+  kKmsNotFoundException,  // "KMS.NotFoundException": Logbucket emulates no KMS (ops_encryption.cc)
   kNotModified,  // 304, not really an error: no body, but travels the error path
 };
 
@@ -78,6 +80,8 @@ struct S3Error {
   std::string resource;  // <Resource>, e.g. "/bucket/key"; "" -> omitted
   // Extra elements after <Message>, in order: {"BucketName", "b"}, {"TargetBucket", "t"}...
   std::vector<std::pair<std::string, std::string>> extra;
+  // Response headers that go with the error (x-amz-delete-marker on a 404 or 405...).
+  std::vector<std::pair<std::string, std::string>> headers;
 
   S3Error() = default;
   explicit S3Error(ErrorCode c);
@@ -85,6 +89,10 @@ struct S3Error {
 
   S3Error& With(std::string element, std::string value) {
     extra.emplace_back(std::move(element), std::move(value));
+    return *this;
+  }
+  S3Error& WithHeader(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
     return *this;
   }
   int http_status() const;

@@ -149,6 +149,23 @@ Response Finalize(const ServiceState& state, const Exchange& x, Response respons
   return response;
 }
 
+// The IAM action a request needs: the route's, or its *Version* counterpart when the request
+// names a version (GET/HEAD/DELETE of an object version, its ACL), as S3 authorises them.
+std::string_view ActionFor(const Route& route, const sigv4::QueryParams& query) {
+  bool names_version = false;
+  for (const auto& [name, value] : query) names_version = names_version || name == "versionId";
+  if (!names_version) return route.action;
+  static constexpr std::pair<std::string_view, std::string_view> kVersionActions[] = {
+      {"s3:GetObject", "s3:GetObjectVersion"},
+      {"s3:DeleteObject", "s3:DeleteObjectVersion"},
+      {"s3:GetObjectAcl", "s3:GetObjectVersionAcl"},
+      {"s3:PutObjectAcl", "s3:PutObjectVersionAcl"}};
+  for (const auto& [action, version_action] : kVersionActions) {
+    if (route.action == action) return version_action;
+  }
+  return route.action;
+}
+
 Response ErrorResponse(const ServiceState& state, const Exchange& x, S3Error error) {
   Response r;
   r.status = error.http_status();
@@ -162,12 +179,15 @@ Response ErrorResponse(const ServiceState& state, const Exchange& x, S3Error err
   r.headers.Set("Content-Type", "application/xml");
   r.body = xml::RenderError(error, x.head.request_id, x.head.host_id);
   if (error.code == ErrorCode::kMethodNotAllowed) r.headers.Set("Allow", "GET, PUT, HEAD, DELETE, POST");
+  for (const auto& [name, value] : error.headers) r.headers.Set(name, value);
   return Finalize(state, x, std::move(r));
 }
 
 Response RunHandler(ServiceState& state, Exchange& x, UploadedBody* body) {
   LogFacts log;
   OpContext c{state, x.head, x.target, x.query, x.auth, x.bucket, log, body};
+  // The record's Version Id field is the versionId the request named, as given.
+  if (auto v = c.Query("versionId")) log.version_id = std::string(*v);
   OpResult result = [&]() -> OpResult {
     try {
       return x.route->handler(c);
@@ -312,8 +332,8 @@ Dispatch Service::Start(RequestHead head) {
     } else if (!x->route->action.empty()) {
       std::optional<std::string> key;
       if (x->target.kind == Target::Kind::kObject) key = x->target.key;
-      auto allowed = Authorize(state, x->head, x->query, x->auth, *x->bucket, x->route->action,
-                               key, &x->acl_required);
+      auto allowed = Authorize(state, x->head, x->query, x->auth, *x->bucket,
+                               ActionFor(*x->route, x->query), key, &x->acl_required);
       if (!allowed) return {ErrorResponse(state, *x, allowed.error()), nullptr};
     }
     if (auto expected = x->head.headers.Get("x-amz-expected-bucket-owner");

@@ -39,6 +39,10 @@ std::string RenderDeleteResult(const std::vector<DeletedEntry>& deleted,
     pugi::xml_node element = AppendElement(root, "Deleted");
     AppendText(element, "Key", entry.key);
     if (!entry.version_id.empty()) AppendText(element, "VersionId", entry.version_id);
+    if (entry.delete_marker) AppendText(element, "DeleteMarker", "true");
+    if (!entry.delete_marker_version_id.empty()) {
+      AppendText(element, "DeleteMarkerVersionId", entry.delete_marker_version_id);
+    }
   }
   for (const DeleteErrorEntry& entry : errors) {
     pugi::xml_node element = AppendElement(root, "Error");

@@ -30,12 +30,16 @@ std::expected<DeleteRequest, S3Error> ParseDelete(std::string_view body);
 
 struct DeletedEntry {
   std::string key, version_id;  // version_id "" -> omitted
+  // The delete created or removed a delete marker: <DeleteMarker>true</DeleteMarker>, and the
+  // marker's id in <DeleteMarkerVersionId> when the request named no version ("" -> omitted).
+  bool delete_marker{false};
+  std::string delete_marker_version_id{};
 };
 struct DeleteErrorEntry {
   std::string key, version_id, code, message;  // version_id "" -> omitted
 };
 
-// DeleteResult: every Deleted/{Key, VersionId?}, then every Error/{Key, VersionId?, Code,
+// DeleteResult: every Deleted/{Key, VersionId?, DeleteMarker?, DeleteMarkerVersionId?}, then every Error/{Key, VersionId?, Code,
 // Message}. In quiet mode the caller passes no DeletedEntry.
 std::string RenderDeleteResult(const std::vector<DeletedEntry>& deleted,
                                const std::vector<DeleteErrorEntry>& errors);

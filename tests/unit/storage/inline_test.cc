@@ -80,7 +80,7 @@ TEST_F(InlineTest, SmallObjectsLiveInTheDatabaseAndReadLikeFiles) {
   ASSERT_EQ(page->objects.size(), 2u);
   EXPECT_EQ(page->objects[1].key, "small");
   EXPECT_EQ(page->objects[1].size, 8u);
-  ASSERT_TRUE(store_->DeleteObject("b", "small").value().has_value());
+  ASSERT_TRUE(store_->DeleteObject("b", "small").value().removed.has_value());
   EXPECT_EQ(store_->OpenObject("b", "small").error().code, ErrorCode::kObjectNotFound);
   EXPECT_EQ(BlobCount(), 1) << "replaced and deleted objects leave no blob behind";
   EXPECT_EQ(Content("b", "empty"), "") << "and the store reopens with its inline objects";
@@ -195,6 +195,7 @@ TEST_F(InlineTest, AVersionOneDatabaseIsUpgradedAndItsFilesStayReadable) {
   ASSERT_EQ(sqlite3_exec(db,
                          "ALTER TABLE objects DROP COLUMN blob_id;"
                          "ALTER TABLE parts DROP COLUMN blob_id; DROP TABLE blobs;"
+                         "ALTER TABLE buckets DROP COLUMN versioning; DROP TABLE versions;"
                          "PRAGMA user_version = 1;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK)
@@ -208,7 +209,8 @@ TEST_F(InlineTest, AVersionOneDatabaseIsUpgradedAndItsFilesStayReadable) {
   EXPECT_EQ(CountFiles("objects"), 1u) << "the upgrade's sweep keeps the referenced file";
   ASSERT_TRUE(Put("b", "new", "inline").has_value());
   EXPECT_EQ(Content("b", "new"), "inline");
-  EXPECT_EQ(QueryClosed("PRAGMA user_version"), 2);
+  EXPECT_EQ(QueryClosed("PRAGMA user_version"), 3) << "upgraded through version 2 to 3";
+  EXPECT_EQ(store_->GetBucket("b")->versioning, "") << "buckets start never versioned";
   EXPECT_EQ(Content("b", "old"), "bytes of a file");
 }
 

@@ -12,6 +12,8 @@ TEST(RecordCodecTest, ObjectExtrasRoundTripOpaqueBytes) {
   in.checksums = {{"CRC64NVME", "AAAAAAAAAAA="}};
   in.part_sizes = {5u << 20, 1, 0, 1ULL << 40};
   in.acl = "<AccessControlPolicy>\xff\0</AccessControlPolicy>";
+  in.sse_algorithm = "AES256";
+  in.sse_key = std::string("\x01\0wrapped\xff", 11);
   ObjectRecord out;
   out.headers = {{"stale", "value"}};  // decoding replaces, never merges
   ASSERT_TRUE(DecodeObjectExtras(EncodeObjectExtras(in), out).has_value());
@@ -20,6 +22,8 @@ TEST(RecordCodecTest, ObjectExtrasRoundTripOpaqueBytes) {
   EXPECT_EQ(out.checksums, in.checksums);
   EXPECT_EQ(out.part_sizes, in.part_sizes);
   EXPECT_EQ(out.acl, in.acl);
+  EXPECT_EQ(out.sse_algorithm, in.sse_algorithm);
+  EXPECT_EQ(out.sse_key, in.sse_key);
 }
 
 // Records written before ACLs were kept (version 1) still decode, with an empty ACL.
@@ -55,9 +59,55 @@ TEST(RecordCodecTest, UploadExtrasAndMapsRoundTrip) {
   EXPECT_EQ(out.object_owner_account_id, in.object_owner_account_id);
   EXPECT_EQ(out.acl, in.acl);
 
-  std::map<std::string, std::string> map;
-  ASSERT_TRUE(DecodeMap(EncodeMap({}), map).has_value());
-  EXPECT_TRUE(map.empty());
+  in.sse_algorithm = "AES256";
+  ASSERT_TRUE(DecodeUploadExtras(EncodeUploadExtras(in), out).has_value());
+  EXPECT_EQ(out.sse_algorithm, "AES256");
+}
+
+TEST(RecordCodecTest, PartExtrasRoundTrip) {
+  PartRecord in;
+  in.checksums = {{"CRC32", "AAAAAA=="}};
+  in.sse_algorithm = "AES256";
+  in.sse_key = std::string(77, '\x01');
+  PartRecord out;
+  out.checksums = {{"stale", "x"}};
+  ASSERT_TRUE(DecodePartExtras(EncodePartExtras(in), out).has_value());
+  EXPECT_EQ(out.checksums, in.checksums);
+  EXPECT_EQ(out.sse_algorithm, in.sse_algorithm);
+  EXPECT_EQ(out.sse_key, in.sse_key);
+}
+
+// Records written before encryption (version 2; parts: version 1, a bare checksums map) decode
+// as stored in clear.
+TEST(RecordCodecTest, RecordsWithoutEncryptionDecodeAsClear) {
+  // headers {}, user_metadata {}, checksums {}, part_sizes [], acl "A".
+  const std::string object_v2("\x02\x00\x00\x00\x00\x01" "A", 7);
+  ObjectRecord object;
+  object.sse_algorithm = "stale";
+  object.sse_key = "stale";
+  ASSERT_TRUE(DecodeObjectExtras(object_v2, object).has_value());
+  EXPECT_EQ(object.acl, "A");
+  EXPECT_EQ(object.sse_algorithm, "");
+  EXPECT_EQ(object.sse_key, "");
+
+  // headers {}, user_metadata {}, owner "1", acl "".
+  const std::string upload_v2("\x02\x00\x00\x01" "1" "\x00", 6);
+  UploadRecord upload;
+  upload.sse_algorithm = "stale";
+  ASSERT_TRUE(DecodeUploadExtras(upload_v2, upload).has_value());
+  EXPECT_EQ(upload.object_owner_account_id, "1");
+  EXPECT_EQ(upload.sse_algorithm, "");
+
+  // checksums {"CRC32": "x"}.
+  const std::string part_v1("\x01\x01\x05" "CRC32" "\x01" "x", 10);
+  PartRecord part;
+  part.sse_key = "stale";
+  ASSERT_TRUE(DecodePartExtras(part_v1, part).has_value());
+  EXPECT_EQ(part.checksums, (std::map<std::string, std::string>{{"CRC32", "x"}}));
+  EXPECT_EQ(part.sse_key, "");
+  // A part never had version 2.
+  const std::string part_v2("\x02\x00", 2);
+  EXPECT_FALSE(DecodePartExtras(part_v2, part).has_value());
 }
 
 TEST(RecordCodecTest, MalformedInputIsCorrupt) {

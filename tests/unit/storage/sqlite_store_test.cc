@@ -139,9 +139,10 @@ TEST_F(FileStoreTest, ObjectCommitHeadOpenReadDelete) {
 
   auto removed = store_->DeleteObject("b", "dir/file.txt");
   ASSERT_TRUE(removed.has_value());
-  ASSERT_TRUE(removed->has_value());
-  EXPECT_EQ((*removed)->etag, record.etag);
-  EXPECT_FALSE(store_->DeleteObject("b", "dir/file.txt")->has_value());
+  ASSERT_TRUE(removed->removed.has_value());
+  EXPECT_EQ(removed->removed->etag, record.etag);
+  EXPECT_FALSE(removed->delete_marker);
+  EXPECT_FALSE(store_->DeleteObject("b", "dir/file.txt")->removed.has_value());
   EXPECT_EQ(store_->HeadObject("b", "dir/file.txt").error().code, ErrorCode::kObjectNotFound);
   EXPECT_EQ(store_->OpenObject("b", "dir/file.txt").error().code, ErrorCode::kObjectNotFound);
   EXPECT_EQ(ReadAll(*reader), body) << "a reader outlives the deletion";
