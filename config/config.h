@@ -72,6 +72,12 @@ struct Config {
     uint64_t spool_max_bytes = 1ull << 30;
   } logging;
 
+  struct Lifecycle {
+    // The length of a lifecycle "day" (Expiration Days, NoncurrentDays, DaysAfterInitiation):
+    // 24h as on Amazon; tests shorten it (10s) to watch rules act.
+    std::chrono::milliseconds day{86'400'000};
+  } lifecycle;
+
   struct Diagnostics {
     std::string level = "info";  // trace, debug, info, warn, error, off
   } diagnostics;

@@ -348,6 +348,11 @@ std::vector<Setting> BuildSettings() {
   settings.push_back(SizeSetting(
       "logging.spool_max_bytes", "Largest undelivered spool on disk.",
       [](auto& c) -> auto& { return c.logging.spool_max_bytes; }, kKiB, 5 * kTiB));
+  settings.push_back(DurationSetting(
+      "lifecycle.day",
+      "Length of a lifecycle day; shorten it (e.g. 10s) to see lifecycle rules act in tests.",
+      [](auto& c) -> auto& { return c.lifecycle.day; }, milliseconds(1000),
+      milliseconds(24 * 3'600'000)));
   settings.push_back(EnumSetting<std::string>("diagnostics.level",
                                               "The server's own diagnostics on stderr.",
                                               [](auto& c) -> auto& { return c.diagnostics.level; },

@@ -18,6 +18,7 @@
 #include "logging/clock.h"
 #include "server/http/self_signed.h"
 #include "server/http/server.h"
+#include "server/s3/lifecycle_expirer.h"
 #include "server/s3/log_delivery.h"
 #include "server/s3/service.h"
 #include "server/s3/xml/xml_common.h"
@@ -72,6 +73,7 @@ std::expected<std::optional<http::TlsOptions>, std::string> TlsOptionsOf(const c
 
 nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
                         logging::AccessLogService& access_log,
+                        const s3::LifecycleExpirer& lifecycle,
                         std::chrono::steady_clock::time_point started,
                         const std::string& endpoint) {
   nlohmann::json status;
@@ -97,11 +99,13 @@ nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
       } else {
         entry["logging"] = nullptr;
       }
+      entry["versioning"] = b.versioning.empty() ? nullptr : nlohmann::json(b.versioning);
       buckets.push_back(std::move(entry));
     }
   }
   status["buckets"] = std::move(buckets);
   status["access_logging"] = access_log.StatusJson();
+  status["lifecycle"] = lifecycle.StatusJson();
   return status;
 }
 
@@ -152,6 +156,16 @@ int Run(int argc, char** argv) {
     return 1;
   }
 
+  s3::LifecycleExpirerOptions lifecycle_options;
+  lifecycle_options.day_ms = c.lifecycle.day.count();
+  lifecycle_options.canonical_id_of = [&c](const std::string& account_id) -> std::string {
+    for (const auto& a : c.accounts) {
+      if (a.id == account_id) return a.canonical_id;
+    }
+    return "";
+  };
+  s3::LifecycleExpirer lifecycle(**store, access_log, lifecycle_options);
+
   http::ServerOptions server_options;
   server_options.host = c.server.listen_host;
   server_options.port = c.server.listen_port;
@@ -174,7 +188,9 @@ int Run(int argc, char** argv) {
   auto started = std::chrono::steady_clock::now();
   std::string endpoint;
   http::AdminHooks admin;
-  admin.status_json = [&] { return StatusOf(c, **store, access_log, started, endpoint).dump(2); };
+  admin.status_json = [&] {
+    return StatusOf(c, **store, access_log, lifecycle, started, endpoint).dump(2);
+  };
   admin.flush = [&](const std::optional<std::string>& bucket) { return access_log.Flush(bucket); };
   if (c.admin.allow_reset) {
     admin.reset = [&] {
@@ -197,6 +213,7 @@ int Run(int argc, char** argv) {
     certificate = " certificate " + server_options.tls->cert_file.string();
   }
   access_log.Start();
+  lifecycle.Start();
   const auto& user = c.accounts.front().users.front();
   std::string version = config::Version();
   if (version.starts_with("logbucket ")) version.erase(0, std::string("logbucket ").size());
@@ -206,6 +223,7 @@ int Run(int argc, char** argv) {
               certificate.c_str());
   std::fflush(stdout);
   server.Run(true);
+  lifecycle.Stop();
   access_log.Stop();  // delivers what is pending, like a last interval boundary
   spdlog::info("stopped");
   return 0;

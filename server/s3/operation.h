@@ -139,6 +139,9 @@ OpResult DeleteObjects(OpContext& c);
 OpResult GetBucketVersioning(OpContext& c);
 OpResult PutBucketVersioning(OpContext& c);
 OpResult ListObjectVersions(OpContext& c);
+OpResult PutBucketLifecycleConfiguration(OpContext& c);
+OpResult GetBucketLifecycleConfiguration(OpContext& c);
+OpResult DeleteBucketLifecycle(OpContext& c);
 OpResult PutObject(OpContext& c);  // also CopyObject when x-amz-copy-source is present
 OpResult GetObject(OpContext& c);
 OpResult HeadObject(OpContext& c);

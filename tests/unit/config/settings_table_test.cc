@@ -43,6 +43,7 @@ std::map<std::string, Sample> Samples() {
       {"auth.max_skew", {"5m", "5m"}},
       {"accounts", {"111111111111:alice:AKALICE:secret1", "111111111111:alice:AKALICE:secret1"}},
       {"logging.flush_interval", {"10s", "10s"}},
+      {"lifecycle.day", {"10s", "10s"}},
       {"logging.strict_permissions", {"on", "true"}},
       {"logging.source_region_field", {"1", "true"}},
       {"logging.max_object_bytes", {"1MiB", "1MiB"}},

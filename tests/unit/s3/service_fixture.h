@@ -73,6 +73,21 @@ class MemoryLogObjectWriter final : public logging::LogObjectWriter {
     std::lock_guard lock(mu_);
     return objects_.size();
   }
+  // Every line of every log object written so far.
+  std::vector<std::string> Lines() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::string> lines;
+    for (const auto& [name, body] : objects_) {
+      size_t start = 0;
+      while (start < body.size()) {
+        size_t end = body.find('\n', start);
+        if (end == std::string::npos) end = body.size();
+        lines.push_back(body.substr(start, end - start));
+        start = end + 1;
+      }
+    }
+    return lines;
+  }
 
  private:
   mutable std::mutex mu_;  // guards objects_

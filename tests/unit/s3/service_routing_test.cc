@@ -64,11 +64,11 @@ std::vector<RouteCase> RouteCases() {
       {"GET", true, "/", "logging", "REST.GET.LOGGING_STATUS", 200},
       {"GET", false, "/rtb", "versions", "REST.GET.BUCKETVERSIONS", 200},
       {"GET", false, "/rtb", "versioning", "REST.GET.VERSIONING", 200},
+      {"GET", false, "/rtb", "lifecycle", "REST.GET.LIFECYCLE", 404},
       // Sub-resources Logbucket knows but does not implement.
       {"GET", false, "/rtb", "cors", "REST.GET.CORS", 501},
       {"PUT", false, "/rtb", "cors", "REST.PUT.CORS", 501},
       {"DELETE", false, "/rtb", "website", "REST.DELETE.WEBSITE", 501},
-      {"GET", false, "/rtb", "lifecycle", "REST.GET.LIFECYCLE", 501},
       {"GET", false, "/rtb", "tagging", "REST.GET.TAGGING", 501},
       {"GET", false, "/rtb/k", "encryption", "REST.GET.OBJECT_ENCRYPTION", 501},
       {"GET", false, "/rtb/k", "tagging", "REST.GET.OBJECT_TAGGING", 501},
