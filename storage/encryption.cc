@@ -84,8 +84,8 @@ std::expected<void, Error> ReadMasterKey(const fs::path& path,
   }
   size_t done = 0;
   while (done < out.size()) {
-    const ssize_t got = ::pread(fd.get(), out.data() + done, out.size() - done,
-                                static_cast<off_t>(done));
+    const ssize_t got =
+        ::pread(fd.get(), out.data() + done, out.size() - done, static_cast<off_t>(done));
     if (got < 0 && errno == EINTR) {
       continue;
     }
@@ -137,9 +137,8 @@ std::expected<bool, Error> CreateMasterKey(const fs::path& path) {
     OPENSSL_cleanse(key.data(), key.size());
     return std::unexpected(ErrnoError("create", tmp, errno));
   }
-  auto written = WriteAll(fd.get(), std::string_view(reinterpret_cast<const char*>(key.data()),
-                                                     key.size()),
-                          tmp);
+  auto written = WriteAll(
+      fd.get(), std::string_view(reinterpret_cast<const char*>(key.data()), key.size()), tmp);
   OPENSSL_cleanse(key.data(), key.size());
   if (written) {
     written = SyncFd(fd.get(), tmp);
@@ -244,8 +243,7 @@ std::expected<std::string, Error> KeyRing::Wrap(const DataKey& key) const {
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_IVLEN, kNonceBytes, nullptr) == 1 &&
       EVP_EncryptInit_ex(ctx.get(), nullptr, nullptr, master_.data(), nonce) == 1 &&
       EVP_EncryptUpdate(ctx.get(), nullptr, &n, bytes, 1) == 1 &&
-      EVP_EncryptUpdate(ctx.get(), sealed, &n, plain.data(), static_cast<int>(plain.size())) ==
-          1 &&
+      EVP_EncryptUpdate(ctx.get(), sealed, &n, plain.data(), static_cast<int>(plain.size())) == 1 &&
       n == static_cast<int>(plain.size()) && EVP_EncryptFinal_ex(ctx.get(), sealed + n, &n) == 1 &&
       EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTagBytes, tag) == 1;
   OPENSSL_cleanse(plain.data(), plain.size());
@@ -260,8 +258,9 @@ std::expected<DataKey, Error> KeyRing::Unwrap(std::string_view wrapped) const {
       static_cast<unsigned char>(wrapped.front()) != kWrapFormat) {
     return std::unexpected(Error{
         ErrorCode::kCorrupt,
-        fmt::format("stored data key is malformed ({} bytes, format {})", wrapped.size(),
-                    wrapped.empty() ? -1 : static_cast<int>(static_cast<unsigned char>(wrapped[0])))});
+        fmt::format(
+            "stored data key is malformed ({} bytes, format {})", wrapped.size(),
+            wrapped.empty() ? -1 : static_cast<int>(static_cast<unsigned char>(wrapped[0])))});
   }
   const auto* bytes = reinterpret_cast<const unsigned char*>(wrapped.data());
   const unsigned char* nonce = bytes + 1;
@@ -349,8 +348,7 @@ CtrCipher::~CtrCipher() {
 
 std::expected<void, Error> CtrCipher::Seek(uint64_t offset) {
   const auto counter = CounterAt(key_.iv, offset / kBlockBytes);
-  if (EVP_EncryptInit_ex(ctx_, EVP_aes_256_ctr(), nullptr, key_.key.data(), counter.data()) !=
-      1) {
+  if (EVP_EncryptInit_ex(ctx_, EVP_aes_256_ctr(), nullptr, key_.key.data(), counter.data()) != 1) {
     position_.reset();
     return std::unexpected(CryptoError("AES-256-CTR init"));
   }

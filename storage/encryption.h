@@ -1,9 +1,10 @@
 // Internal to storage: encryption at rest (SSE-S3). Each encrypted object or part has its own
 // data key (a random AES-256 key and a random 16-byte initial counter block); its bytes are
 // AES-256-CTR of the plaintext, so any byte range can be decrypted alone (range GETs) and the
-// ciphertext is exactly as long as the plaintext (sizes, offsets and part boundaries are unchanged).
-// The data key is stored with the object's row, wrapped (AES-256-GCM) under the data directory's
-// master key, <data_dir>/keys/master.key: 32 random bytes, mode 0600, in a 0700 directory.
+// ciphertext is exactly as long as the plaintext (sizes, offsets and part boundaries are
+// unchanged). The data key is stored with the object's row, wrapped (AES-256-GCM) under the data
+// directory's master key, <data_dir>/keys/master.key: 32 random bytes, mode 0600, in a 0700
+// directory.
 //
 // Wrapped key format: a format byte (1), a 12-byte random nonce, the 48 encrypted bytes (key then
 // counter block), the 16-byte GCM tag; the format byte is authenticated data. A wrong master key

@@ -4,6 +4,7 @@
 
 #include "server/s3/acl.h"
 #include "server/s3/checksum.h"
+#include "server/s3/object_headers.h"
 #include "server/s3/policy.h"
 
 namespace logbucket::s3 {
@@ -67,7 +68,9 @@ std::expected<void, DeliveryError> StoreLogObjectWriter::PutLogObject(
                                                                    : DeliveryProblem::kWriteFailed,
         "target bucket " + std::string(target_bucket) + ": " + bucket.error().message});
   }
-  auto pending = store_.BeginWrite();
+  // Log objects are encrypted by the target bucket's default encryption, as on AWS.
+  auto pending =
+      store_.BeginWrite({.encrypt = BucketDefaultEncrypts(store_, target_bucket).value_or(false)});
   if (!pending) return std::unexpected(DeliveryError{DeliveryProblem::kWriteFailed, pending.error().message});
   if (auto ok = pending->Append(body); !ok) {
     return std::unexpected(DeliveryError{DeliveryProblem::kWriteFailed, ok.error().message});

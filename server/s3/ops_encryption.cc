@@ -30,7 +30,8 @@ namespace logbucket::s3 {
 namespace {
 
 constexpr std::string_view kSseCPrefix = "x-amz-server-side-encryption-customer-";
-constexpr std::string_view kCopySourceSseCPrefix = "x-amz-copy-source-server-side-encryption-customer-";
+constexpr std::string_view kCopySourceSseCPrefix =
+    "x-amz-copy-source-server-side-encryption-customer-";
 constexpr std::string_view kKmsKeyIdHeader = "x-amz-server-side-encryption-aws-kms-key-id";
 
 bool HasHeaderWithPrefix(const OpContext& c, std::string_view prefix) {
@@ -55,7 +56,8 @@ std::expected<void, S3Error> RefuseSseC(const OpContext& c) {
   return std::unexpected(S3Error(ErrorCode::kAccessDenied,
                                  "User: " + user +
                                      " is not authorized to perform: s3:PutObject on resource: \""
-                                     "arn:aws:s3:::" + c.target.bucket + "/" + c.target.key +
+                                     "arn:aws:s3:::" +
+                                     c.target.bucket + "/" + c.target.key +
                                      "\" because this bucket has blocked upload requests that "
                                      "specify Server Side Encryption with Customer provided keys "
                                      "(SSE-C). Please specify a different server-side encryption "
@@ -122,16 +124,16 @@ std::expected<void, S3Error> CheckReadSseHeaders(const OpContext& c) {
                                    "operation."));
   }
   if (HasHeaderWithPrefix(c, kSseCPrefix)) {
-    return std::unexpected(
-        S3Error(ErrorCode::kInvalidRequest, "The encryption parameters are not applicable to this object."));
+    return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
+                                   "The encryption parameters are not applicable to this object."));
   }
   return {};
 }
 
 std::expected<void, S3Error> CheckCopySourceSseHeaders(const OpContext& c) {
   if (HasHeaderWithPrefix(c, kCopySourceSseCPrefix)) {
-    return std::unexpected(
-        S3Error(ErrorCode::kInvalidRequest, "The encryption parameters are not applicable to this object."));
+    return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
+                                   "The encryption parameters are not applicable to this object."));
   }
   return {};
 }

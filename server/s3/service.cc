@@ -5,6 +5,7 @@
 #include "server/s3/auth.h"
 #include "server/s3/authorize.h"
 #include "server/s3/body_receiver.h"
+#include "server/s3/object_headers.h"
 #include "server/s3/operation.h"
 #include "server/s3/xml/error_xml.h"
 #include "server/s3/xml/logging_xml.h"
@@ -164,6 +165,28 @@ std::string_view ActionFor(const Route& route, const sigv4::QueryParams& query) 
     if (route.action == action) return version_action;
   }
   return route.action;
+}
+
+// Whether a streamed body is encrypted as it arrives: a PutObject asking for AES256 (or, asking
+// nothing, into a bucket whose default encrypts) and an UploadPart of an encrypted upload. The
+// operation re-checks and encrypts afterwards whatever this could not decide (EncryptWrite).
+storage::WriteOptions BodyWriteOptions(ServiceState& state, const Exchange& x) {
+  storage::WriteOptions options;
+  if (!x.bucket || x.head.headers.Has("x-amz-copy-source")) return options;
+  if (x.route->handler == PutObject) {
+    if (auto sse = x.head.headers.Get("x-amz-server-side-encryption")) {
+      options.encrypt = *sse == "AES256";
+    } else if (auto by_default = BucketDefaultEncrypts(state.store, x.bucket->name)) {
+      options.encrypt = *by_default;
+    }
+  } else if (x.route->handler == UploadPart) {
+    for (const auto& [name, value] : x.query) {
+      if (name != "uploadId") continue;
+      auto upload = state.store.GetUpload(x.bucket->name, x.target.key, value);
+      options.encrypt = upload && !upload->sse_algorithm.empty();
+    }
+  }
+  return options;
 }
 
 Response ErrorResponse(const ServiceState& state, const Exchange& x, S3Error error) {
@@ -360,7 +383,7 @@ Dispatch Service::Start(RequestHead head) {
                                   .With("MaxSizeAllowed", std::to_string(limit))),
                 nullptr};
       }
-      auto pending = state.store.BeginWrite();
+      auto pending = state.store.BeginWrite(BodyWriteOptions(state, *x));
       if (!pending) return {ErrorResponse(state, *x, FromStorage(pending.error())), nullptr};
       file = std::move(*pending);
     }

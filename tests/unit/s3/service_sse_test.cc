@@ -64,7 +64,8 @@ class SseTest : public ServiceTest {
   static std::string Aes256Rule(const std::string& extra = "") {
     return "<ServerSideEncryptionConfiguration xmlns=\"" + std::string(kNs) +
            "\"><Rule><ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>" +
-           extra + "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
+           extra +
+           "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>";
   }
 
   std::string CreateUpload(const std::string& key,
@@ -152,10 +153,10 @@ TEST_F(SseTest, EveryObjectReportsAes256ButOnlyRequestedOnesAreEncrypted) {
 TEST_F(SseTest, RangesOfAnEncryptedObject) {
   const std::string body = Pattern("ranges", 200'000);
   ASSERT_EQ(PutObject("sse", "k", body, {kAes256}).status(), 200);
-  for (auto [first, last] : {std::pair<size_t, size_t>{0, 0}, {15, 16}, {17, 100'016},
-                             {123'457, 199'999}}) {
-    Result got = GetObject("sse", "k", {{"Range", "bytes=" + std::to_string(first) + "-" +
-                                                      std::to_string(last)}});
+  for (auto [first, last] :
+       {std::pair<size_t, size_t>{0, 0}, {15, 16}, {17, 100'016}, {123'457, 199'999}}) {
+    Result got = GetObject(
+        "sse", "k", {{"Range", "bytes=" + std::to_string(first) + "-" + std::to_string(last)}});
     ASSERT_EQ(got.status(), 206) << got;
     EXPECT_EQ(got.body, body.substr(first, last - first + 1)) << first;
   }
@@ -174,27 +175,40 @@ TEST_F(SseTest, RefusedEncryptionRequestsStoreNothing) {
     std::string message;
   };
   const std::vector<Case> cases = {
-      {{{"x-amz-server-side-encryption", "aws:kms"}}, 400, "KMS.NotFoundException",
+      {{{"x-amz-server-side-encryption", "aws:kms"}},
+       400,
+       "KMS.NotFoundException",
        "Invalid keyId aws/s3"},
       {{{"x-amz-server-side-encryption", "aws:kms:dsse"},
         {"x-amz-server-side-encryption-aws-kms-key-id", "arn:aws:kms:us-east-1:1:key/x"}},
-       400, "KMS.NotFoundException", "Key 'arn:aws:kms:us-east-1:1:key/x' does not exist"},
+       400,
+       "KMS.NotFoundException",
+       "Key 'arn:aws:kms:us-east-1:1:key/x' does not exist"},
       {{{"x-amz-server-side-encryption", "aws:kms"},
         {"x-amz-server-side-encryption-aws-kms-key-id", "fake-key-id"}},
-       400, "KMS.NotFoundException", "Invalid keyId 'fake-key-id'"},
-      {{{"x-amz-server-side-encryption", "AES512"}}, 400, "InvalidArgument",
+       400,
+       "KMS.NotFoundException",
+       "Invalid keyId 'fake-key-id'"},
+      {{{"x-amz-server-side-encryption", "AES512"}},
+       400,
+       "InvalidArgument",
        "The encryption method specified is not supported"},
-      {{{"x-amz-server-side-encryption", ""}}, 400, "InvalidArgument",
+      {{{"x-amz-server-side-encryption", ""}},
+       400,
+       "InvalidArgument",
        "The encryption method specified is not supported"},
       {{{"x-amz-server-side-encryption", "AES256"},
         {"x-amz-server-side-encryption-aws-kms-key-id", "k"}},
-       400, "InvalidArgument",
+       400,
+       "InvalidArgument",
        "Server Side Encryption with AWS KMS managed key requires HTTP header "
        "x-amz-server-side-encryption : aws:kms"},
       {{{"x-amz-server-side-encryption-customer-algorithm", "AES256"},
         {"x-amz-server-side-encryption-customer-key", "a2V5"},
         {"x-amz-server-side-encryption-customer-key-MD5", "bWQ1"}},
-       403, "AccessDenied", ""},
+       403,
+       "AccessDenied",
+       ""},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.headers.front().first + ": " + c.headers.front().second);
@@ -227,8 +241,8 @@ TEST_F(SseTest, EncryptionHeadersOnReadsAreRefused) {
   EXPECT_EQ(with_sse.status(), 400) << with_sse;
   EXPECT_EQ(with_sse.code(), "InvalidArgument");
   EXPECT_EQ(HeadObject("sse", "k", {kAes256}).status(), 400);
-  Result with_sse_c = GetObject("sse", "k",
-                                {{"x-amz-server-side-encryption-customer-algorithm", "AES256"}});
+  Result with_sse_c =
+      GetObject("sse", "k", {{"x-amz-server-side-encryption-customer-algorithm", "AES256"}});
   EXPECT_EQ(with_sse_c.status(), 400);
   EXPECT_EQ(with_sse_c.code(), "InvalidRequest");
   EXPECT_EQ(with_sse_c.message(), "The encryption parameters are not applicable to this object.");
@@ -276,19 +290,21 @@ TEST_F(SseTest, BucketDefaultEncryption) {
 
 TEST_F(SseTest, PutBucketEncryptionRefusals) {
   Result kms = PutEncryption(
-      "sse", "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
-             "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>alias/mine</KMSMasterKeyID>"
-             "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>");
+      "sse",
+      "<ServerSideEncryptionConfiguration><Rule><ApplyServerSideEncryptionByDefault>"
+      "<SSEAlgorithm>aws:kms</SSEAlgorithm><KMSMasterKeyID>alias/mine</KMSMasterKeyID>"
+      "</ApplyServerSideEncryptionByDefault></Rule></ServerSideEncryptionConfiguration>");
   EXPECT_EQ(kms.status(), 400) << kms;
   EXPECT_EQ(kms.code(), "KMS.NotFoundException");
   Result key_with_aes = PutEncryption("sse", Aes256Rule("<KMSMasterKeyID>k</KMSMasterKeyID>"));
   EXPECT_EQ(key_with_aes.code(), "InvalidArgument");
   EXPECT_EQ(key_with_aes.xml("/Error/ArgumentName"), "ApplyServerSideEncryptionByDefault");
   EXPECT_EQ(PutEncryption("sse", "<ServerSideEncryptionConfiguration/>").code(), "MalformedXML");
-  Result unblock = PutEncryption(
-      "sse", "<ServerSideEncryptionConfiguration><Rule><BlockedEncryptionTypes>"
-             "<EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>"
-             "</ServerSideEncryptionConfiguration>");
+  Result unblock =
+      PutEncryption("sse",
+                    "<ServerSideEncryptionConfiguration><Rule><BlockedEncryptionTypes>"
+                    "<EncryptionType>NONE</EncryptionType></BlockedEncryptionTypes></Rule>"
+                    "</ServerSideEncryptionConfiguration>");
   EXPECT_EQ(unblock.status(), 501) << unblock;
   TestRequest no_md5{.method = "PUT", .path = "/sse", .query = "encryption"};
   no_md5.Body(Aes256Rule());
@@ -328,8 +344,8 @@ TEST_F(SseTest, CopiesTakeTheRequestsEncryptionElseTheDestinationBucketsDefault)
 
   Result kms = Copy("secret", "kms", {{"x-amz-server-side-encryption", "aws:kms"}});
   EXPECT_EQ(kms.code(), "KMS.NotFoundException");
-  Result sse_c_source =
-      Copy("secret", "x", {{"x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"}});
+  Result sse_c_source = Copy(
+      "secret", "x", {{"x-amz-copy-source-server-side-encryption-customer-algorithm", "AES256"}});
   EXPECT_EQ(sse_c_source.status(), 400);
   EXPECT_EQ(sse_c_source.code(), "InvalidRequest");
 }

@@ -35,8 +35,8 @@ TEST(EncryptionXmlTest, RoundTrips) {
   EncryptionConfiguration both_types;
   both_types.blocked_encryption_types = {"NONE", "SSE-C"};
   for (const EncryptionConfiguration& config : {kms, plain, both_types}) {
-    auto parsed = ParseServerSideEncryptionConfiguration(
-        RenderServerSideEncryptionConfiguration(config));
+    auto parsed =
+        ParseServerSideEncryptionConfiguration(RenderServerSideEncryptionConfiguration(config));
     ASSERT_TRUE(parsed.has_value());
     EXPECT_EQ(*parsed, config);
   }
@@ -72,25 +72,26 @@ TEST(EncryptionXmlTest, ParsesWhatClientsSend) {
 }
 
 TEST(EncryptionXmlTest, MalformedDocuments) {
-  const std::string aes = "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>"
-                          "</ApplyServerSideEncryptionByDefault>";
+  const std::string aes =
+      "<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>"
+      "</ApplyServerSideEncryptionByDefault>";
   const std::vector<std::string> cases = {
       "",
-      "<ServerSideEncryptionConfiguration/>",                                  // no rule
+      "<ServerSideEncryptionConfiguration/>",  // no rule
       "<ServerSideEncryptionConfiguration><Rule/></ServerSideEncryptionConfiguration>",
-      Config(aes).substr(0, 20),                                                // truncated
+      Config(aes).substr(0, 20),  // truncated
       "<ServerSideEncryptionConfiguration><Rule>" + aes + "</Rule><Rule>" + aes +
-          "</Rule></ServerSideEncryptionConfiguration>",                        // two rules
+          "</Rule></ServerSideEncryptionConfiguration>",  // two rules
       Config("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES512</SSEAlgorithm>"
-             "</ApplyServerSideEncryptionByDefault>"),                          // unknown value
+             "</ApplyServerSideEncryptionByDefault>"),  // unknown value
       Config("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>aes256</SSEAlgorithm>"
-             "</ApplyServerSideEncryptionByDefault>"),                          // case matters
+             "</ApplyServerSideEncryptionByDefault>"),  // case matters
       Config("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>aws:fsx</SSEAlgorithm>"
              "</ApplyServerSideEncryptionByDefault>"),
-      Config("<ApplyServerSideEncryptionByDefault/>"),                          // no algorithm
+      Config("<ApplyServerSideEncryptionByDefault/>"),  // no algorithm
       Config("<ApplyServerSideEncryptionByDefault><SSEAlgorithm>AES256</SSEAlgorithm>"
-             "<Extra/></ApplyServerSideEncryptionByDefault>"),                  // unknown element
-      Config(aes + aes),                                                        // repeated
+             "<Extra/></ApplyServerSideEncryptionByDefault>"),  // unknown element
+      Config(aes + aes),                                        // repeated
       Config(aes + "<BucketKeyEnabled>yes</BucketKeyEnabled>"),
       Config(aes + "<Unknown/>"),
       Config("<BlockedEncryptionTypes/>"),
@@ -115,9 +116,8 @@ TEST(EncryptionXmlTest, AKmsKeyWithAes256IsAnInvalidArgument) {
             "a KMSMasterKeyID is not applicable if the default sse algorithm is not aws:kms or "
             "aws:kms:dsse");
   ASSERT_EQ(parsed.error().extra.size(), 1u);
-  EXPECT_EQ(parsed.error().extra[0],
-            (std::pair<std::string, std::string>{"ArgumentName",
-                                                 "ApplyServerSideEncryptionByDefault"}));
+  EXPECT_EQ(parsed.error().extra[0], (std::pair<std::string, std::string>{
+                                         "ArgumentName", "ApplyServerSideEncryptionByDefault"}));
 }
 
 }  // namespace

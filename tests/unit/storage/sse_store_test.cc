@@ -72,8 +72,7 @@ class SseStoreTest : public StoreTest {
   }
 
   // The object copied the way server/s3 copies (ReadAt into a new write), then committed.
-  ObjectRecord CopyTo(const std::string& from, const std::string& to,
-                      const WriteOptions& options) {
+  ObjectRecord CopyTo(const std::string& from, const std::string& to, const WriteOptions& options) {
     auto source = store_->OpenObject("b", from);
     EXPECT_TRUE(source.has_value());
     auto out = store_->BeginWrite(options);
@@ -158,8 +157,8 @@ TEST_F(SseStoreTest, EncryptWriteEncryptsWhatWasAppendedAlready) {
     EXPECT_TRUE(data.encrypted());
     ASSERT_TRUE(store_->EncryptWrite(data).has_value()) << "a second call changes nothing";
     ASSERT_TRUE(data.Append("tail").has_value());
-    auto committed =
-        store_->CommitObject(std::move(data), ObjectAt("b", "late" + std::to_string(size), "\"e\""));
+    auto committed = store_->CommitObject(std::move(data),
+                                          ObjectAt("b", "late" + std::to_string(size), "\"e\""));
     ASSERT_TRUE(committed.has_value());
     EXPECT_EQ(committed->sse_algorithm, "AES256");
     EXPECT_EQ(Content("b", "late" + std::to_string(size)), bytes + "tail");
@@ -221,10 +220,10 @@ class SseMultipartTest : public SseStoreTest, public ::testing::WithParamInterfa
 TEST_P(SseMultipartTest, CompleteReencryptsUnderANewKeyOrConcatenatesInClear) {
   for (bool encrypted_upload : {true, false}) {
     for (bool encrypted_parts : {true, false}) {
-      SCOPED_TRACE(::testing::Message() << "upload " << encrypted_upload << " parts "
-                                        << encrypted_parts);
-      const std::string key = "mp-" + std::to_string(encrypted_upload) +
-                              std::to_string(encrypted_parts);
+      SCOPED_TRACE(::testing::Message()
+                   << "upload " << encrypted_upload << " parts " << encrypted_parts);
+      const std::string key =
+          "mp-" + std::to_string(encrypted_upload) + std::to_string(encrypted_parts);
       // Bytes of their own: plaintext of an earlier round may linger in freed database pages.
       const std::string part1 = Pattern(key + "-part-one", 40'000);
       const std::string part2 = Pattern(key + "-part-two", 5'000);
@@ -255,7 +254,9 @@ TEST_P(SseMultipartTest, CompleteReencryptsUnderANewKeyOrConcatenatesInClear) {
       auto done = store_->CompleteUpload(created->upload_id, {1, 2}, ObjectAt("b", key, "\"m-2\""));
       ASSERT_TRUE(done.has_value()) << done.error().message;
       EXPECT_EQ(done->sse_algorithm, encrypted_upload ? "AES256" : "");
-      if (encrypted_upload) EXPECT_NE(done->sse_key, part_key) << "a key of its own";
+      if (encrypted_upload) {
+        EXPECT_NE(done->sse_key, part_key) << "a key of its own";
+      }
       if (encrypted_upload && encrypted_parts) {
         EXPECT_FALSE(OnDisk(part1));
         EXPECT_FALSE(OnDisk(part2));
