@@ -204,7 +204,13 @@ std::optional<std::chrono::system_clock::time_point> ParseAccessLogTime(std::str
   if (month == 0 || !ymd.ok() || h > 23 || mi > 59 || s > 60) {
     return std::nullopt;
   }
-  return sys_days{ymd} + hours{h} + minutes{mi} + seconds{s};
+  const sys_seconds t = sys_days{ymd} + hours{h} + minutes{mi} + seconds{s};
+  // system_clock counts nanoseconds in 64 bits: it holds 1677-09-21 to 2262-04-11 only.
+  if (t < time_point_cast<seconds>(system_clock::time_point::min()) ||
+      t > time_point_cast<seconds>(system_clock::time_point::max())) {
+    return std::nullopt;
+  }
+  return time_point_cast<system_clock::duration>(t);
 }
 
 std::string FormatAccessLogLine(const AccessLogRecord& r, bool with_source_region) {

@@ -46,10 +46,7 @@ std::string Iso8601(TimePoint t) {
                      hms.hours().count(), hms.minutes().count(), hms.seconds().count());
 }
 
-struct Registration {
-  SourceBucketInfo info;
-  LoggingConfiguration config;
-};
+using Registration = LoggingRegistration;
 
 struct TargetStatus {
   std::optional<TimePoint> last_delivery;
@@ -287,22 +284,27 @@ std::vector<std::string> AccessLogService::FindLoop(const std::string& source_bu
 }
 
 void AccessLogService::Submit(const AccessLogRecord& record) {
-  SpoolEntry entry;
-  std::string region;
+  LoggingRegistration registration;
   {
     std::lock_guard lock(state_->registry_mu);
     const auto it = state_->registry.find(record.bucket);
     if (it == state_->registry.end()) {
       return;
     }
-    const Registration& registration = it->second;
-    entry.target_bucket = registration.config.target_bucket;
-    entry.target_prefix = registration.config.target_prefix;
-    entry.key_format = registration.config.key_format;
-    entry.date_source = registration.config.partition_date_source;
-    entry.source_account = registration.info.owner_account_id;
-    entry.source_region = registration.info.region;
+    registration = it->second;
   }
+  SubmitAs(record, registration);
+}
+
+void AccessLogService::SubmitAs(const AccessLogRecord& record,
+                                const LoggingRegistration& registration) {
+  SpoolEntry entry;
+  entry.target_bucket = registration.config.target_bucket;
+  entry.target_prefix = registration.config.target_prefix;
+  entry.key_format = registration.config.key_format;
+  entry.date_source = registration.config.partition_date_source;
+  entry.source_account = registration.info.owner_account_id;
+  entry.source_region = registration.info.region;
   entry.event_time = record.time;
   if (state_->options.source_region_field) {
     AccessLogRecord with_region = record;

@@ -44,11 +44,6 @@ struct AccessLogOptions {
   uint64_t spool_max_bytes = 1ull << 30;    // beyond this, records are dropped and counted
 };
 
-// Facts about a source bucket needed to name its log objects.
-struct SourceBucketInfo {
-  std::string owner_account_id;  // 12 digits, for PartitionedPrefix keys
-  std::string region;            // for PartitionedPrefix keys and the 27th field
-};
 
 struct FlushResult {
   std::vector<std::string> keys_written;  // "target-bucket/key" of each log object written
@@ -86,6 +81,7 @@ class AccessLogService final : public AccessLogSink {
   // --- Records -------------------------------------------------------------------------------
   // Formats and spools the record when record.bucket has logging enabled; otherwise no-op.
   void Submit(const AccessLogRecord& record) override;
+  void SubmitAs(const AccessLogRecord& record, const LoggingRegistration& registration) override;
 
   // --- Delivery ------------------------------------------------------------------------------
   // Delivers now: every source bucket, or only `source_bucket`.

@@ -54,4 +54,16 @@ inline bool operator==(const FilterRule& a, const FilterRule& b) {
   return a.name == b.name && a.value == b.value;
 }
 
+// Facts about a source bucket needed to name its log objects.
+struct SourceBucketInfo {
+  std::string owner_account_id;  // 12 digits, for PartitionedPrefix keys
+  std::string region;            // for PartitionedPrefix keys and the 27th field
+};
+
+// A source bucket's logging as it was registered: where its records go and how they are named.
+struct LoggingRegistration {
+  SourceBucketInfo info;
+  LoggingConfiguration config;
+};
+
 }  // namespace logbucket::logging

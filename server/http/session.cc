@@ -557,7 +557,8 @@ template <typename Stream>
 void Session<Stream>::SubmitRecords(const Exchange& exchange, const s3::Response& response) {
   // Most requests go to buckets without logging: nothing is built for them.
   const s3::LogFacts& log = response.log;
-  bool wanted = !log.bucket.empty() && context_.access_log.IsEnabled(log.bucket);
+  bool wanted = !log.bucket.empty() &&
+                (log.logged_as.has_value() || context_.access_log.IsEnabled(log.bucket));
   for (size_t i = 0; !wanted && i < log.extra.size(); ++i) {
     wanted = !log.extra[i].bucket.empty() && context_.access_log.IsEnabled(log.extra[i].bucket);
   }
@@ -565,8 +566,15 @@ void Session<Stream>::SubmitRecords(const Exchange& exchange, const s3::Response
   try {
     auto records = BuildAccessLogRecords(exchange.head, response, exchange.measurements,
                                          context_.options.virtual_host_domain);
-    for (const auto& record : records) {
-      if (context_.access_log.IsEnabled(record.bucket)) context_.access_log.Submit(record);
+    for (size_t i = 0; i < records.size(); ++i) {
+      const logging::AccessLogRecord& record = records[i];
+      // The request's own record (first when its bucket is known) may follow the registration
+      // the request itself replaced or removed.
+      if (i == 0 && log.logged_as && record.bucket == log.bucket) {
+        context_.access_log.SubmitAs(record, *log.logged_as);
+      } else if (context_.access_log.IsEnabled(record.bucket)) {
+        context_.access_log.Submit(record);
+      }
     }
   } catch (const std::exception& e) {
     HttpLogger()->error("request {}: access-log record not submitted: {}", exchange.head.request_id,

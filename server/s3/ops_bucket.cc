@@ -122,7 +122,12 @@ OpResult DeleteBucket(OpContext& c) {
     if (e.code == ErrorCode::kBucketNotEmpty) e.With("BucketName", c.bucket->name);
     return std::unexpected(e);
   }
-  // The bucket's logging configuration goes with it; records already spooled are delivered.
+  // The bucket's logging configuration goes with it; records already spooled are delivered, and
+  // so is this request's own record.
+  if (auto config = c.state.access_log.GetConfiguration(c.bucket->name)) {
+    c.log.logged_as = logging::LoggingRegistration{
+        {c.bucket->owner_account_id, c.bucket->region}, std::move(*config)};
+  }
   c.state.access_log.SetConfiguration(c.bucket->name, {}, std::nullopt);
   return EmptyResponse(204);
 }

@@ -40,10 +40,19 @@ OpResult PutBucketLogging(OpContext& c) {
   if (auto still = c.state.store.GetBucket(source); !still) {
     return std::unexpected(FromStorage(still.error()).With("BucketName", source));
   }
+  // This request is logged as the bucket was configured when it arrived (a change takes effect
+  // for the requests after it).
+  auto note_previous = [&] {
+    if (auto previous = c.state.access_log.GetConfiguration(source)) {
+      c.log.logged_as = logging::LoggingRegistration{
+          {c.bucket->owner_account_id, c.bucket->region}, std::move(*previous)};
+    }
+  };
   if (!*parsed) {
     if (auto ok = c.state.store.DeleteBucketSetting(source, "logging"); !ok) {
       return std::unexpected(FromStorage(ok.error()));
     }
+    note_previous();
     c.state.access_log.SetConfiguration(source, {c.bucket->owner_account_id, c.bucket->region},
                                         std::nullopt);
     return EmptyResponse(200);
@@ -96,6 +105,7 @@ OpResult PutBucketLogging(OpContext& c) {
       !ok) {
     return std::unexpected(FromStorage(ok.error()));
   }
+  note_previous();
   c.state.access_log.SetConfiguration(source, {c.bucket->owner_account_id, c.bucket->region},
                                       config);
   return EmptyResponse(200);

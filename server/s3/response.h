@@ -17,6 +17,7 @@
 
 #include "server/s3/headers.h"
 #include "server/s3/s3_error.h"
+#include "logging/logging_configuration.h"
 #include "storage/sqlite_store.h"
 
 namespace logbucket::s3 {
@@ -50,6 +51,9 @@ struct LogFacts {
   std::string auth_type;          // "AuthHeader", "QueryString", ""
   bool acl_required = false;
   std::vector<ExtraLogRecord> extra;
+  // Set by a request that changed or removed its bucket's logging (PutBucketLogging,
+  // DeleteBucket): the registration it found, under which its own record is logged.
+  std::optional<logging::LoggingRegistration> logged_as;
 };
 
 struct Response {

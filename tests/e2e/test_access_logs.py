@@ -545,6 +545,28 @@ class Delivery(unittest.TestCase):
         self.assertEqual(body["access_logging"]["buckets"]["ms-src"]["pending_records"], 0)
         self.assertIsNone(body["access_logging"]["targets"]["ms-logs"]["problem"])
 
+    def test_the_request_that_ends_logging_is_itself_logged(self):
+        # Disabling logging, changing its target and deleting the bucket are logged as the
+        # bucket was configured when each request arrived.
+        self.logging_pair("end-src", "end-logs", "e/")
+        self.s3.create_bucket(Bucket="end-logs2")
+        self.server.enable_logging("end-src", "end-logs2", "e2/")
+        self.s3.put_object(Bucket="end-src", Key="after-change", Body=b"x")
+        self.s3.put_bucket_logging(Bucket="end-src", BucketLoggingStatus={})
+        self.s3.put_object(Bucket="end-src", Key="not-logged", Body=b"x")
+        self.server.enable_logging("end-src", "end-logs", "e/")
+        for key in ("after-change", "not-logged"):
+            self.s3.delete_object(Bucket="end-src", Key=key)
+        self.s3.delete_bucket(Bucket="end-src")
+        self.server.flush()
+        first = [(r.operation, r.key) for r in self.server.log_records("end-logs", "e/")]
+        second = [(r.operation, r.key) for r in self.server.log_records("end-logs2", "e2/")]
+        self.assertIn(("REST.PUT.LOGGING_STATUS", "-"), first, "the change away from end-logs")
+        self.assertIn(("REST.DELETE.BUCKET", "-"), first)
+        self.assertIn(("REST.PUT.OBJECT", "after-change"), second)
+        self.assertIn(("REST.PUT.LOGGING_STATUS", "-"), second, "the request that disabled it")
+        self.assertNotIn(("REST.PUT.OBJECT", "not-logged"), first + second)
+
     def test_ceph_post_bucket_logging_flushes_and_names_the_object(self):
         self.logging_pair("ceph-src", "ceph-logs", "c/")
         ids = put_objects(self.s3, "ceph-src", 2)

@@ -146,6 +146,10 @@ class FakeAccessLog final : public logging::AccessLogSink {
     records_.push_back(record);
     changed_.notify_all();
   }
+  void SubmitAs(const logging::AccessLogRecord& record,
+                const logging::LoggingRegistration&) override {
+    Submit(record);
+  }
   // Records are submitted after the response is written: wait for them with a deadline.
   std::vector<logging::AccessLogRecord> WaitFor(
       size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
