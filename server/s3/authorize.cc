@@ -209,6 +209,16 @@ std::expected<NewObjectAccess, S3Error> NewObjectAcl(OpContext& c) {
     return std::unexpected(S3Error(ErrorCode::kInvalidRequest,
                                    "Specifying both Canned ACLs and Header Grants is not allowed"));
   }
+  // Setting an ACL while writing needs s3:PutObjectAcl as well, as S3 requires.
+  if (canned || grant_headers) {
+    bool by_acl = false;
+    if (auto allowed = Authorize(c.state, c.head, c.query, c.auth, *c.bucket, "s3:PutObjectAcl",
+                                 c.target.key, &by_acl);
+        !allowed) {
+      return std::unexpected(allowed.error());
+    }
+    c.log.acl_required = c.log.acl_required || by_acl;
+  }
   xml::Owner bucket_owner_id = OwnerOfAccount(c.state, bucket_owner);
   NewObjectAccess out;
   if (*ownership == kBucketOwnerEnforced) {

@@ -95,7 +95,15 @@ OpResult UploadPartCopy(OpContext& c, const storage::UploadRecord& upload, uint3
   if (!source) return std::unexpected(source.error());
   if (auto ok = CheckCopySourceSseHeaders(c); !ok) return std::unexpected(ok.error());
   auto opened = OpenCopySource(c, *source);
-  if (!opened) return std::unexpected(opened.error());
+  if (!opened) {
+    // As for CopyObject: the source side is logged unless the source bucket does not exist.
+    auto bucket = c.state.store.GetBucket(source->bucket);
+    if (bucket) {
+      c.log.extra.push_back(CopySourceRecord(c, "REST.COPY.PART_GET", *source, &*bucket,
+                                             &opened.error(), std::nullopt));
+    }
+    return std::unexpected(opened.error());
+  }
   const auto& src = opened->reader.record();
   auto log_get = [&](const S3Error* e) {
     c.log.extra.push_back(

@@ -226,6 +226,20 @@ TEST_F(AclTest, DeleteObjectsAuthorisesEachKey) {
   EXPECT_TRUE(Stored("acl", "other/1"));
 }
 
+TEST_F(AclTest, WritingAnAclWithTheObjectNeedsPutObjectAcl) {
+  SetOwnership("acl", "ObjectWriter");
+  SetPolicy("acl", R"({"Effect":"Allow","Principal":{"AWS":"111111111111"},)"
+                   R"("Action":"s3:PutObject","Resource":"arn:aws:s3:::acl/*"})");
+  EXPECT_EQ(PutObject("acl", "plain", "x", {}, kAliceKey).status(), 200);
+  Result with_acl = PutObject("acl", "public", "x", {{"x-amz-acl", "public-read"}}, kAliceKey);
+  EXPECT_EQ(with_acl.code(), "AccessDenied") << "s3:PutObject alone cannot set an ACL";
+  EXPECT_FALSE(Stored("acl", "public"));
+  SetPolicy("acl", R"({"Effect":"Allow","Principal":{"AWS":"111111111111"},)"
+                   R"("Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::acl/*"})");
+  EXPECT_EQ(PutObject("acl", "public", "x", {{"x-amz-acl", "public-read"}}, kAliceKey).status(),
+            200);
+}
+
 TEST_F(AclTest, CopySourceNeedsReadPermission) {
   MakeBucket("alice-dst", kAliceKey);
   ASSERT_EQ(PutObject("acl", "src", "copy me").status(), 200);

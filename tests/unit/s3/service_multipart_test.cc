@@ -231,6 +231,15 @@ TEST_F(MultipartTest, UploadPartCopyCopiesARange) {
   EXPECT_EQ(copied.log().extra[0].operation, "REST.COPY.PART_GET");
   EXPECT_EQ(copied.log().extra[0].key, "source");
 
+  // A missing source key is logged on the source side too (404), as CopyObject's is.
+  TestRequest missing = r;
+  missing.headers[0].second = "/mpu/no-such-source";
+  Result absent = Send(missing);
+  EXPECT_EQ(absent.code(), "NoSuchKey");
+  ASSERT_EQ(absent.log().extra.size(), 1u);
+  EXPECT_EQ(absent.log().extra[0].operation, "REST.COPY.PART_GET");
+  EXPECT_EQ(absent.log().extra[0].http_status, 404);
+
   Result p2 = Part("assembled", id, 2, "end");
   Result done =
       Complete("assembled", id, {{1, copied.xml("/CopyPartResult/ETag")}, {2, p2.header("ETag")}});
