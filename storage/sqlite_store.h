@@ -301,12 +301,14 @@ class SqliteStore {
   // from the upload; last_modified_ms 0 means now). The parts are read as they are when the call
   // starts. When the upload's sse_algorithm is set, the object is encrypted under a new data key
   // (each part is decrypted and encrypted again); otherwise clear part files are concatenated by
-  // the kernel (copy_file_range). record.sse_* are set by storage. kUploadNotFound,
-  // kPartNotFound, kConditionFailed.
-  std::expected<ObjectRecord, Error> CompleteUpload(std::string_view upload_id,
-                                                    const std::vector<uint32_t>& part_numbers,
-                                                    ObjectRecord record,
-                                                    const WriteCondition& condition = {});
+  // the kernel (copy_file_range). record.sse_* are set by storage. With `expected_etags` (one
+  // per part number), a part whose ETag is not the expected one when it is read is
+  // kPartNotFound: the bytes concatenated are exactly those of the parts the caller validated,
+  // even if an UploadPart replaces one meanwhile. kUploadNotFound, kPartNotFound,
+  // kConditionFailed.
+  std::expected<ObjectRecord, Error> CompleteUpload(
+      std::string_view upload_id, const std::vector<uint32_t>& part_numbers, ObjectRecord record,
+      const WriteCondition& condition = {}, const std::vector<std::string>& expected_etags = {});
   std::expected<void, Error> AbortUpload(std::string_view upload_id);
 
   // --- Whole store ---------------------------------------------------------------------------

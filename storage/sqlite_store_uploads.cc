@@ -343,7 +343,7 @@ std::expected<UploadPage, Error> SqliteStore::ListUploads(std::string_view bucke
 
 std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     std::string_view upload_id, const std::vector<uint32_t>& part_numbers, ObjectRecord record,
-    const WriteCondition& condition) {
+    const WriteCondition& condition, const std::vector<std::string>& expected_etags) {
   // 1. Under the lock: the upload and an open descriptor for each named part, so the bytes are
   //    those of the parts as they are now even if a part is replaced or aborted meanwhile.
   std::vector<PartSource> sources;
@@ -359,12 +359,13 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
     record.key = upload->key;
     encrypt = !upload->sse_algorithm.empty();
     auto stmt = db.Prepare(
-        "SELECT data_id, size, blob_id, checksums FROM parts"
+        "SELECT data_id, size, blob_id, checksums, etag FROM parts"
         " WHERE upload_id = ?1 AND part_number = ?2");
     if (!stmt) {
       return std::unexpected(std::move(stmt.error()));
     }
-    for (uint32_t number : part_numbers) {
+    for (size_t i = 0; i < part_numbers.size(); ++i) {
+      const uint32_t number = part_numbers[i];
       stmt->BindText(1, upload_id).BindInt(2, number);
       auto row = stmt->Step();
       if (!row) {
@@ -373,6 +374,12 @@ std::expected<ObjectRecord, Error> SqliteStore::CompleteUpload(
       if (!*row) {
         return std::unexpected(Error{ErrorCode::kPartNotFound,
                                      fmt::format("upload {} has no part {}", upload_id, number)});
+      }
+      if (i < expected_etags.size() && stmt->ColumnBytes(4) != expected_etags[i]) {
+        return std::unexpected(Error{
+            ErrorCode::kPartNotFound,
+            fmt::format("part {} of upload {} has ETag {} now, not {}", number, upload_id,
+                        stmt->ColumnBytes(4), expected_etags[i])});
       }
       PartSource source;
       source.size = static_cast<uint64_t>(stmt->ColumnInt(1));

@@ -269,6 +269,7 @@ OpResult CompleteMultipartUpload(OpContext& c) {
   }
   std::string md5s;
   std::vector<uint32_t> numbers;
+  std::vector<std::string> etags;  // what was validated: storage concatenates exactly these parts
   std::vector<std::string> part_checksums;
   std::vector<uint64_t> sizes;
   std::string algorithm = upload->checksum_algorithm.empty() ? "CRC64NVME" : upload->checksum_algorithm;
@@ -304,6 +305,7 @@ OpResult CompleteMultipartUpload(OpContext& c) {
     }
     md5s += RawFromHex(std::string_view(part.etag).substr(1, part.etag.size() - 2));
     numbers.push_back(part.part_number);
+    etags.push_back(part.etag);
     sizes.push_back(part.size);
     auto c_it = part.checksums.find(algorithm);
     if (c_it == part.checksums.end()) {
@@ -341,7 +343,7 @@ OpResult CompleteMultipartUpload(OpContext& c) {
   }
   storage::WriteCondition condition;
   if (c.Header("if-none-match") == "*") condition.must_not_exist = true;
-  auto committed = c.state.store.CompleteUpload(upload->upload_id, numbers, record, condition);
+  auto committed = c.state.store.CompleteUpload(upload->upload_id, numbers, record, condition, etags);
   if (!committed) return std::unexpected(FromStorage(committed.error()));
   c.log.object_size = committed->size;
   std::string host(c.Header("host").value_or("localhost"));

@@ -186,6 +186,11 @@ TEST_F(MultipartTest, CompleteFailuresChangeNothing) {
   ASSERT_FALSE(missing_part.has_value());
   EXPECT_EQ(missing_part.error().code, ErrorCode::kPartNotFound);
 
+  // A part replaced after the caller validated its ETag is not concatenated.
+  auto stale = store_->CompleteUpload(id, {1}, {}, {}, {"\"validated-earlier\""});
+  ASSERT_FALSE(stale.has_value());
+  EXPECT_EQ(stale.error().code, ErrorCode::kPartNotFound);
+
   auto condition = store_->CompleteUpload(id, {1}, {}, IfNoneMatch());
   ASSERT_FALSE(condition.has_value());
   EXPECT_EQ(condition.error().code, ErrorCode::kConditionFailed);
