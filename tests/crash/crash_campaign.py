@@ -9,6 +9,9 @@ SIGKILL at a random moment, restarts it (timing the start-up) and checks:
 - every key holds exactly its last acknowledged state (bytes, metadata, content type, or
   absence), or, when a request on it was in flight at the kill, that request's complete new
   state: never a partial object, never a key nobody wrote;
+- in the versioned source bucket, every acknowledged version id (objects and delete markers)
+  is still there: each version written since the previous check, and a random sample of older
+  ones, is read back by id with exactly its bytes (a delete marker answers 405);
 - start-up is clean (no error diagnostics) and fast.
 
 At the end it flushes, downloads every delivered log object, reads each line with
@@ -38,6 +41,8 @@ import harness  # noqa: E402
 from botocore.exceptions import ClientError  # noqa: E402
 
 SOURCES = ("crash-src-a", "crash-src-b")
+VERSIONED = {"crash-src-b"}
+OLD_VERSIONS_CHECKED = 20  # per trial, besides every version acknowledged since the last check
 TARGET = "crash-logs"
 THREADS = 4
 KEYS_PER_THREAD = 5
@@ -62,6 +67,16 @@ class Ledger:
         self.pending = {}             # (bucket, key) -> state a lost request may have made
         self.acked_ids = []           # (bucket, request id, operation) of answered requests
         self.unknown = 0
+        self.versions = {}            # (bucket, key, version id) -> state (ABSENT: delete marker)
+        self.new_versions = []        # version keys acknowledged since the last check
+
+    def version(self, target, response, state):
+        """Records the version an acknowledged write or delete created in a versioned bucket."""
+        version_id = response.get("VersionId")
+        if target[0] in VERSIONED and version_id:
+            entry = (target[0], target[1], version_id)
+            self.versions[entry] = state
+            self.new_versions.append(entry)
 
     def ack(self, bucket, response_meta, operation):
         request_id = response_meta.get("RequestId")
@@ -121,9 +136,11 @@ class Client(threading.Thread):
         body, metadata, content_type = self.new_object(self.rng.choice([0, 1, 1000, 70000, 300000]))
         new = state_of(body, metadata, content_type)
         try:
-            if self.call(target, new, "REST.PUT.OBJECT", "put_object", Key=target[1], Body=body,
-                         Metadata=metadata, ContentType=content_type) is not None:
+            response = self.call(target, new, "REST.PUT.OBJECT", "put_object", Key=target[1],
+                                 Body=body, Metadata=metadata, ContentType=content_type)
+            if response is not None:
                 self.ledger.confirmed[target] = new
+                self.ledger.version(target, response, new)
         except _Lost:
             return False
         return True
@@ -134,18 +151,24 @@ class Client(threading.Thread):
         if source == target or source_state == ABSENT:
             return self.put(target)
         try:
-            if self.call(target, source_state, "REST.COPY.OBJECT", "copy_object", Key=target[1],
-                         CopySource={"Bucket": source[0], "Key": source[1]}) is not None:
+            response = self.call(target, source_state, "REST.COPY.OBJECT", "copy_object",
+                                 Key=target[1],
+                                 CopySource={"Bucket": source[0], "Key": source[1]})
+            if response is not None:
                 self.ledger.confirmed[target] = source_state
+                self.ledger.version(target, response, source_state)
         except _Lost:
             return False
         return True
 
     def delete(self, target):
         try:
-            if self.call(target, ABSENT, "REST.DELETE.OBJECT", "delete_object",
-                         Key=target[1]) is not None:
+            response = self.call(target, ABSENT, "REST.DELETE.OBJECT", "delete_object",
+                                 Key=target[1])
+            if response is not None:
                 self.ledger.confirmed[target] = ABSENT
+                if response.get("DeleteMarker"):
+                    self.ledger.version(target, response, ABSENT)
         except _Lost:
             return False
         return True
@@ -166,9 +189,11 @@ class Client(threading.Thread):
                 if part is None:
                     return True
                 parts.append({"PartNumber": number, "ETag": part["ETag"]})
-            if self.call(target, new, "REST.POST.UPLOAD", "complete_multipart_upload", Key=key,
-                         UploadId=upload_id, MultipartUpload={"Parts": parts}) is not None:
+            response = self.call(target, new, "REST.POST.UPLOAD", "complete_multipart_upload",
+                                 Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts})
+            if response is not None:
                 self.ledger.confirmed[target] = new
+                self.ledger.version(target, response, new)
         except _Lost:
             return False
         return True
@@ -211,6 +236,9 @@ class Campaign:
             s3.create_bucket(Bucket=bucket)
         for source in SOURCES:
             self.server.enable_logging(source, TARGET, f"{source}/")
+        for bucket in VERSIONED:
+            s3.put_bucket_versioning(Bucket=bucket,
+                                     VersioningConfiguration={"Status": "Enabled"})
 
     def trial(self, number):
         stop = threading.Event()
@@ -263,6 +291,7 @@ class Campaign:
                           f"{[a[:2] for a in allowed]}")
             self.ledger.confirmed[target] = got
         self.ledger.pending.clear()
+        self.verify_versions(number, s3)
         for bucket in SOURCES:
             listing = s3.list_objects_v2(Bucket=bucket)
             self.ledger.ack(bucket, listing["ResponseMetadata"], "REST.GET.BUCKET")
@@ -271,6 +300,26 @@ class Campaign:
                 if state == ABSENT or state[1] != item["Size"]:
                     self.fail(f"trial {number}: listing shows {bucket}/{item['Key']} "
                               f"({item['Size']} bytes), ledger has {state[:2]}")
+
+    def verify_versions(self, number, s3):
+        older = [v for v in self.ledger.versions if v not in set(self.ledger.new_versions)]
+        sample = self.rng.sample(older, min(OLD_VERSIONS_CHECKED, len(older)))
+        for entry in self.ledger.new_versions + sample:
+            bucket, key, version_id = entry
+            want = self.ledger.versions[entry]
+            try:
+                response = s3.get_object(Bucket=bucket, Key=key, VersionId=version_id)
+                body = response["Body"].read()
+                self.ledger.ack(bucket, response["ResponseMetadata"], "REST.GET.OBJECT")
+                got = state_of(body, response.get("Metadata", {}), response.get("ContentType"))
+            except ClientError as e:
+                self.ledger.ack(bucket, e.response["ResponseMetadata"], "REST.GET.OBJECT")
+                code = e.response["Error"]["Code"]
+                got = ABSENT if code == "MethodNotAllowed" else ("error", code)
+            if got != want:
+                self.fail(f"trial {number}: version {entry} is {got[:2]}, acknowledged as "
+                          f"{want[:2]}")
+        self.ledger.new_versions.clear()
 
     def verify_logs(self):
         self.server.flush()
@@ -309,7 +358,8 @@ class Campaign:
               f"{time.monotonic() - began:.1f}s, {self.kills_during_requests} kills with a request "
               f"in flight, {self.ledger.unknown} requests of unknown outcome, "
               f"{len(self.ledger.acked_ids)} acknowledged requests checked against {records} "
-              f"records in {log_objects} log objects")
+              f"records in {log_objects} log objects, {len(self.ledger.versions)} acknowledged "
+              f"versions kept")
         print(f"start-up after SIGKILL: mean {statistics.mean(self.startups):.3f}s, "
               f"max {max(self.startups):.3f}s")
         for failure in self.failures:
