@@ -135,8 +135,11 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   sqlite3_extended_result_codes(raw, 1);
   const char* sync = full_sync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
   // locking_mode first: WAL mode then keeps its index in heap memory instead of a -shm file.
+  // A 16 MiB page cache (SQLite's default is 2 MiB) holds the metadata and the small objects
+  // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
+  // bound, filled only as pages are read.
   for (const char* pragma : {"PRAGMA locking_mode=EXCLUSIVE;", "PRAGMA journal_mode=WAL;",
-                             "PRAGMA foreign_keys=ON;", sync}) {
+                             "PRAGMA foreign_keys=ON;", "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.
       done.error().message = fmt::format("{}: {}", path.string(), done.error().message);
