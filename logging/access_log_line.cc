@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-bool InEscapeSet(FieldKind kind, unsigned char c) {
+constexpr bool InEscapeSet(FieldKind kind, unsigned char c) {
   if (c < 0x20 || c == 0x7F) {
     return true;
   }
@@ -30,6 +30,20 @@ bool InEscapeSet(FieldKind kind, unsigned char c) {
   }
   return false;
 }
+
+// For each kind, the bytes that AppendEscaped must look at: the kind's set and '%'. Derived from
+// InEscapeSet, so the two cannot disagree.
+using AttentionTable = std::array<bool, 256>;
+constexpr AttentionTable MakeAttention(FieldKind kind) {
+  AttentionTable t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    t[c] = c == '%' || InEscapeSet(kind, static_cast<unsigned char>(c));
+  }
+  return t;
+}
+constexpr std::array<AttentionTable, 4> kAttention = {
+    MakeAttention(FieldKind::kBare), MakeAttention(FieldKind::kQuoted),
+    MakeAttention(FieldKind::kReferer), MakeAttention(FieldKind::kKey)};
 
 int UpperHexValue(char c) {
   if (c >= '0' && c <= '9') {
@@ -64,10 +78,10 @@ void AppendPercent(std::string& out, unsigned char c) {
 // Appends the escaping of `value` for `kind` to `out`.
 void AppendEscaped(std::string& out, FieldKind kind, std::string_view value) {
   // Most values hold no byte of the set and no '%': they are appended whole.
+  const AttentionTable& attention = kAttention[static_cast<std::size_t>(kind)];
   bool plain = true;
   for (const char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c == '%' || InEscapeSet(kind, c)) {
+    if (attention[static_cast<unsigned char>(ch)]) {
       plain = false;
       break;
     }

@@ -52,9 +52,9 @@ else
   warm_prefix=w/  # PUTs measure distinct new keys
 fi
 "${loadgen[@]}" --mode "$mode" --requests 500 --key-prefix "$warm_prefix" "$@" >/dev/null
-callgrind_control -z "$server" >/dev/null
+callgrind_control -z "$server" >/dev/null 2>&1
 "${loadgen[@]}" --mode "$mode" --requests "$n" "$@" >"$work/loadgen.json"
-callgrind_control -d "$server" >/dev/null
+callgrind_control -d "$server" >/dev/null 2>&1
 dump=$(ls -t "$profile".* | head -1)
 total=$(sed -n 's/^summary: //p' "$dump")
 kill -TERM "$server"
