@@ -114,6 +114,32 @@ TEST(ChecksumTest, TableDrivenCrcEqualsBitwiseReferenceForEveryLengthAndAlignmen
   }
 }
 
+// Long inputs take the carry-less multiplication path on CPUs that have it (64 bytes and
+// more): every length around its block boundaries, any alignment, any starting register.
+TEST(ChecksumTest, LongCrcInputsEqualBitwiseReference) {
+  const std::string data = RandomBytes(5000, 11);
+  std::mt19937_64 rng(5);
+  for (const auto& c : kCrcCases) {
+    std::vector<size_t> lengths;
+    for (size_t length = 60; length <= 200; ++length) lengths.push_back(length);
+    for (size_t length : {255u, 256u, 257u, 1023u, 1024u, 1040u, 4095u, 4096u, 4097u, 4990u}) {
+      lengths.push_back(length);
+    }
+    for (size_t length : lengths) {
+      const size_t offset = rng() % 8;
+      std::string_view piece = std::string_view(data).substr(offset, length);
+      EXPECT_EQ(crc::Compute(c.kind, piece), ReferenceCrc(piece, c.normal_poly, c.width))
+          << c.width << "-bit poly " << c.normal_poly << " length " << length << " offset " << offset;
+      // From a register that is not the initial one: the register is folded into the data.
+      const size_t split = rng() % length;
+      uint64_t state = crc::Update(c.kind, crc::Initial(c.kind), piece.substr(0, split));
+      state = crc::Update(c.kind, state, piece.substr(split));
+      EXPECT_EQ(crc::Final(c.kind, state), ReferenceCrc(piece, c.normal_poly, c.width))
+          << c.width << "-bit poly " << c.normal_poly << " length " << length << " split " << split;
+    }
+  }
+}
+
 TEST(ChecksumTest, IncrementalHasherEqualsOneShotForAnySplit) {
   std::string data = RandomBytes(1000, 11);
   const HashKind kinds[] = {HashKind::kMd5,       HashKind::kCrc32, HashKind::kCrc32c,
