@@ -168,8 +168,7 @@ void AppendNumber(std::string& out, std::optional<uint64_t> value) {
 std::string_view CachedAccessLogTime(std::chrono::system_clock::time_point t) {
   thread_local std::chrono::system_clock::rep second = 0;
   thread_local std::string text;
-  const auto this_second =
-      std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  const auto this_second = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
   if (text.empty() || this_second != second) {
     text = FormatAccessLogTime(t);
     second = this_second;

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include <array>
-#include <charconv>
 #include <boost/beast/http/status.hpp>
+#include <charconv>
 #include <cstring>
 #include <ctime>
 #include <random>
@@ -136,8 +136,7 @@ namespace {
 std::string_view CachedHttpDate(std::chrono::system_clock::time_point now) {
   thread_local std::chrono::system_clock::time_point::rep second = -1;
   thread_local std::string text;
-  const auto this_second =
-      std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  const auto this_second = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
   if (this_second != second) {
     text = FormatHttpDate(now);
     second = this_second;
@@ -161,7 +160,8 @@ std::string RenderResponseHead(const s3::Response& response, bool head_request, 
                                bool http10, std::chrono::system_clock::time_point now) {
   ResponseFraming framing = PlanResponse(response, head_request);
   size_t size = 128;
-  for (const auto& field : response.headers.fields()) size += field.name.size() + field.value.size() + 4;
+  for (const auto& field : response.headers.fields())
+    size += field.name.size() + field.value.size() + 4;
   std::string out;
   out.reserve(size);
   std::array<char, 24> number;

@@ -169,8 +169,8 @@ constexpr FoldConstants kCrc32cFold = MakeFoldConstants<uint32_t>(kCrc32cPoly);
 constexpr FoldConstants kCrc64NvmeFold = MakeFoldConstants<uint64_t>(kCrc64NvmePoly);
 
 __attribute__((target("pclmul,sse2"))) inline __m128i Fold(__m128i x, FoldPair k) {
-  const __m128i constants = _mm_set_epi64x(static_cast<long long>(k.hi),
-                                           static_cast<long long>(k.lo));
+  const __m128i constants =
+      _mm_set_epi64x(static_cast<long long>(k.hi), static_cast<long long>(k.lo));
   return _mm_xor_si128(_mm_clmulepi64_si128(x, constants, 0x00),
                        _mm_clmulepi64_si128(x, constants, 0x11));
 }
@@ -185,7 +185,7 @@ __attribute__((target("pclmul,sse2"))) inline __m128i Load(const unsigned char* 
 // from a zero register equals the CRC of the original one.
 template <typename T>
 __attribute__((target("pclmul,sse2"))) T UpdateFolded(const Tables<T>& t, const FoldConstants& k,
-                                                     T crc, std::string_view bytes) {
+                                                      T crc, std::string_view bytes) {
   auto p = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t n = bytes.size();
   __m128i x0 = _mm_xor_si128(Load(p), _mm_set_epi64x(0, static_cast<long long>(crc)));

@@ -129,7 +129,8 @@ TEST(ChecksumTest, LongCrcInputsEqualBitwiseReference) {
       const size_t offset = rng() % 8;
       std::string_view piece = std::string_view(data).substr(offset, length);
       EXPECT_EQ(crc::Compute(c.kind, piece), ReferenceCrc(piece, c.normal_poly, c.width))
-          << c.width << "-bit poly " << c.normal_poly << " length " << length << " offset " << offset;
+          << c.width << "-bit poly " << c.normal_poly << " length " << length << " offset "
+          << offset;
       // From a register that is not the initial one: the register is folded into the data.
       const size_t split = rng() % length;
       uint64_t state = crc::Update(c.kind, crc::Initial(c.kind), piece.substr(0, split));

@@ -188,14 +188,14 @@ TEST_F(AclTest, DefaultObjectAclNamesEachWritersOwnAccount) {
   // Writers alternate: each object's default ACL is its own writer's, not the previous one's.
   for (const auto& [key, who, canonical] :
        {std::tuple{"t1", &kTestKey, kTestCanonical}, std::tuple{"a1", &kAliceKey, kAliceCanonical},
-        std::tuple{"t2", &kTestKey, kTestCanonical}, std::tuple{"a2", &kAliceKey, kAliceCanonical}}) {
+        std::tuple{"t2", &kTestKey, kTestCanonical},
+        std::tuple{"a2", &kAliceKey, kAliceCanonical}}) {
     ASSERT_EQ(PutObject("acl", key, "a", {}, *who).status(), 200) << key;
     Result acl = GetAcl("acl", key, *who);
     EXPECT_EQ(acl.xml("/AccessControlPolicy/Owner/ID"), canonical) << key;
     EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[1]/Grantee/ID"), canonical)
         << key;
-    EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[1]/Permission"),
-              "FULL_CONTROL")
+    EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[1]/Permission"), "FULL_CONTROL")
         << key;
     EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[2]/Permission"), "<absent>")
         << key;
