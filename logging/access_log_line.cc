@@ -14,7 +14,7 @@ constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr"
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 constexpr char kHexDigits[] = "0123456789ABCDEF";
 
-bool InEscapeSet(FieldKind kind, unsigned char c) {
+constexpr bool InEscapeSet(FieldKind kind, unsigned char c) {
   if (c < 0x20 || c == 0x7F) {
     return true;
   }
@@ -30,6 +30,20 @@ bool InEscapeSet(FieldKind kind, unsigned char c) {
   }
   return false;
 }
+
+// For each kind, the bytes that AppendEscaped must look at: the kind's set and '%'. Derived from
+// InEscapeSet, so the two cannot disagree.
+using AttentionTable = std::array<bool, 256>;
+constexpr AttentionTable MakeAttention(FieldKind kind) {
+  AttentionTable t{};
+  for (unsigned c = 0; c < 256; ++c) {
+    t[c] = c == '%' || InEscapeSet(kind, static_cast<unsigned char>(c));
+  }
+  return t;
+}
+constexpr std::array<AttentionTable, 4> kAttention = {
+    MakeAttention(FieldKind::kBare), MakeAttention(FieldKind::kQuoted),
+    MakeAttention(FieldKind::kReferer), MakeAttention(FieldKind::kKey)};
 
 int UpperHexValue(char c) {
   if (c >= '0' && c <= '9') {
@@ -61,9 +75,21 @@ void AppendPercent(std::string& out, unsigned char c) {
   out.push_back(kHexDigits[c & 0x0F]);
 }
 
-std::string Escape(FieldKind kind, std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
+// Appends the escaping of `value` for `kind` to `out`.
+void AppendEscaped(std::string& out, FieldKind kind, std::string_view value) {
+  // Most values hold no byte of the set and no '%': they are appended whole.
+  const AttentionTable& attention = kAttention[static_cast<std::size_t>(kind)];
+  bool plain = true;
+  for (const char ch : value) {
+    if (attention[static_cast<unsigned char>(ch)]) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out.append(value);
+    return;
+  }
   for (std::size_t i = 0; i < value.size(); ++i) {
     const auto c = static_cast<unsigned char>(value[i]);
     if (InEscapeSet(kind, c) || EscapedByteAt(kind, value, i) >= 0) {
@@ -72,7 +98,6 @@ std::string Escape(FieldKind kind, std::string_view value) {
       out.push_back(static_cast<char>(c));
     }
   }
-  return out;
 }
 
 std::string Unescape(FieldKind kind, std::string_view text) {
@@ -109,7 +134,7 @@ void AppendBare(std::string& out, std::string_view value) {
   if (value.empty()) {
     out.push_back('-');
   } else {
-    out += Escape(FieldKind::kBare, value);
+    AppendEscaped(out, FieldKind::kBare, value);
   }
 }
 
@@ -124,7 +149,7 @@ void AppendQuoted(std::string& out, FieldKind kind, const std::optional<std::str
   if (value->empty() && dash_when_empty) {
     out.push_back('-');
   } else {
-    out += Escape(kind, *value);
+    AppendEscaped(out, kind, *value);
   }
   out.push_back('"');
 }
@@ -132,9 +157,35 @@ void AppendQuoted(std::string& out, FieldKind kind, const std::optional<std::str
 void AppendNumber(std::string& out, std::optional<uint64_t> value) {
   out.push_back(' ');
   if (value) {
-    out += fmt::format_int(*value).str();
+    const fmt::format_int digits(*value);
+    out.append(digits.data(), digits.size());
   } else {
     out.push_back('-');
+  }
+}
+
+// FormatAccessLogTime(t), formatted once per second and thread: records of one second share it.
+std::string_view CachedAccessLogTime(std::chrono::system_clock::time_point t) {
+  thread_local std::chrono::system_clock::rep second = 0;
+  thread_local std::string text;
+  const auto this_second = std::chrono::floor<std::chrono::seconds>(t).time_since_epoch().count();
+  if (text.empty() || this_second != second) {
+    text = FormatAccessLogTime(t);
+    second = this_second;
+  }
+  return text;
+}
+
+void AppendUrlEncodedKey(std::string& out, std::string_view key) {
+  for (char ch : key) {
+    const auto c = static_cast<unsigned char>(ch);
+    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+                      c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
+    if (keep) {
+      out.push_back(ch);
+    } else {
+      AppendPercent(out, c);
+    }
   }
 }
 
@@ -157,16 +208,7 @@ bool ParseDigits(std::string_view text, int& value) {
 std::string UrlEncodeLogKey(std::string_view key) {
   std::string out;
   out.reserve(key.size());
-  for (char ch : key) {
-    const auto c = static_cast<unsigned char>(ch);
-    const bool keep = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                      c == '-' || c == '_' || c == '.' || c == '~' || c == '/';
-    if (keep) {
-      out.push_back(ch);
-    } else {
-      AppendPercent(out, c);
-    }
-  }
+  AppendUrlEncodedKey(out, key);
   return out;
 }
 
@@ -216,17 +258,25 @@ std::optional<std::chrono::system_clock::time_point> ParseAccessLogTime(std::str
 std::string FormatAccessLogLine(const AccessLogRecord& r, bool with_source_region) {
   std::string out;
   out.reserve(512);
-  out += r.bucket_owner.empty() ? "-" : Escape(FieldKind::kBare, r.bucket_owner);
+  if (r.bucket_owner.empty()) {
+    out.push_back('-');
+  } else {
+    AppendEscaped(out, FieldKind::kBare, r.bucket_owner);
+  }
   AppendBare(out, r.bucket);
   out += " [";
-  out += FormatAccessLogTime(r.time);
+  out += CachedAccessLogTime(r.time);
   out.push_back(']');
   AppendBare(out, r.remote_ip);
   AppendBare(out, r.requester);
   AppendBare(out, r.request_id);
   AppendBare(out, r.operation);
   out.push_back(' ');
-  out += r.key.empty() ? "-" : UrlEncodeLogKey(r.key);
+  if (r.key.empty()) {
+    out.push_back('-');
+  } else {
+    AppendUrlEncodedKey(out, r.key);
+  }
   AppendQuoted(out, FieldKind::kQuoted, r.request_uri, /*dash_when_empty=*/false);
   AppendNumber(out, r.http_status > 0 ? std::optional<uint64_t>(r.http_status) : std::nullopt);
   AppendBare(out, r.error_code);

@@ -27,10 +27,8 @@ constexpr auto kDropWarningInterval = std::chrono::seconds(10);
 
 // Metadata fields of an entry are percent-encoded so that no tab or newline (the entry's
 // separators) and no '%' remain raw: prefixes come from clients and may hold any byte.
-std::string EscapeMeta(std::string_view value) {
+void AppendEscapedMeta(std::string& out, std::string_view value) {
   constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(value.size());
   for (char ch : value) {
     const auto c = static_cast<unsigned char>(ch);
     if (c < 0x20 || c == 0x7F || c == '%') {
@@ -41,7 +39,18 @@ std::string EscapeMeta(std::string_view value) {
       out.push_back(ch);
     }
   }
+}
+
+std::string EscapeMeta(std::string_view value) {
+  std::string out;
+  out.reserve(value.size());
+  AppendEscapedMeta(out, value);
   return out;
+}
+
+bool HasLineBreak(std::string_view text) {
+  return !text.empty() && (std::memchr(text.data(), '\n', text.size()) != nullptr ||
+                           std::memchr(text.data(), '\r', text.size()) != nullptr);
 }
 
 std::optional<std::string> UnescapeMeta(std::string_view text) {
@@ -138,11 +147,30 @@ std::string EncodeSpoolEntry(const SpoolEntry& entry) {
   const int64_t event_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(entry.event_time.time_since_epoch())
           .count();
-  return fmt::format(
-      "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\t{}\n", kEntryVersion, EscapeMeta(entry.target_bucket),
-      EscapeMeta(entry.target_prefix), entry.key_format == KeyFormat::kSimplePrefix ? 'S' : 'P',
-      entry.date_source == PartitionDateSource::kEventTime ? 'E' : 'D',
-      EscapeMeta(entry.source_account), EscapeMeta(entry.source_region), event_ms, entry.line);
+  // "<version>\t<target>\t<prefix>\t<S|P>\t<E|D>\t<account>\t<region>\t<event ms>\t<line>\n"
+  std::string out;
+  out.reserve(entry.target_bucket.size() + entry.target_prefix.size() +
+              entry.source_account.size() + entry.source_region.size() + entry.line.size() + 48);
+  out.append(kEntryVersion);
+  out.push_back('\t');
+  AppendEscapedMeta(out, entry.target_bucket);
+  out.push_back('\t');
+  AppendEscapedMeta(out, entry.target_prefix);
+  out.push_back('\t');
+  out.push_back(entry.key_format == KeyFormat::kSimplePrefix ? 'S' : 'P');
+  out.push_back('\t');
+  out.push_back(entry.date_source == PartitionDateSource::kEventTime ? 'E' : 'D');
+  out.push_back('\t');
+  AppendEscapedMeta(out, entry.source_account);
+  out.push_back('\t');
+  AppendEscapedMeta(out, entry.source_region);
+  out.push_back('\t');
+  const fmt::format_int millis(event_ms);
+  out.append(millis.data(), millis.size());
+  out.push_back('\t');
+  out.append(entry.line);
+  out.push_back('\n');
+  return out;
 }
 
 std::optional<SpoolEntry> DecodeSpoolEntry(std::string_view line) {
@@ -314,13 +342,14 @@ void FileSpool::CountDropLocked(const std::string& bucket, std::string_view reas
 }
 
 AppendResult FileSpool::Append(const std::string& source_bucket, const SpoolEntry& entry) {
-  if (!IsSpoolableBucketName(source_bucket) ||
-      entry.line.find_first_of("\n\r") != std::string::npos) {
+  if (!IsSpoolableBucketName(source_bucket) || HasLineBreak(entry.line)) {
     std::lock_guard lock(mu_);
     CountDropLocked(source_bucket, "bucket name or record not spoolable");
     return AppendResult::kDropped;
   }
   const std::string encoded = EncodeSpoolEntry(entry);
+  std::string failure;
+  std::shared_ptr<ActiveSegment> segment;
   {
     std::lock_guard lock(mu_);
     if (total_bytes_ + encoded.size() > max_bytes_) {
@@ -332,33 +361,39 @@ AppendResult FileSpool::Append(const std::string& source_bucket, const SpoolEntr
     auto& counters = counters_[source_bucket];
     ++counters.pending_records;
     counters.pending_bytes += encoded.size();
+    // The segment is looked up under the same lock (one acquisition per record).
+    if (auto found = ActiveFor(source_bucket)) {
+      segment = std::move(*found);
+    } else {
+      failure = found.error();
+    }
   }
-  std::string failure;
-  while (true) {
-    std::shared_ptr<ActiveSegment> segment;
+  while (segment) {
     {
-      std::lock_guard lock(mu_);
-      auto found = ActiveFor(source_bucket);
-      if (!found) {
-        failure = found.error();
+      std::lock_guard segment_lock(segment->mu);
+      if (segment->fd >= 0) {
+        if (WriteOnce(segment->fd, encoded)) {
+          segment->size += encoded.size();
+          return AppendResult::kAppended;
+        }
+        failure =
+            fmt::format("write to {} failed: {}", segment->path.string(), std::strerror(errno));
+        // Cut a partial entry so the next one starts on its own line.
+        if (::ftruncate(segment->fd, static_cast<off_t>(segment->size)) != 0) {
+          Diagnostics().error("cannot truncate {}: {}", segment->path.string(),
+                              std::strerror(errno));
+        }
         break;
       }
-      segment = *found;
     }
-    std::lock_guard segment_lock(segment->mu);
-    if (segment->fd < 0) {
-      continue;  // sealed meanwhile: take the bucket's new segment
+    // Sealed meanwhile: take the bucket's new segment.
+    std::lock_guard lock(mu_);
+    auto found = ActiveFor(source_bucket);
+    if (!found) {
+      failure = found.error();
+      break;
     }
-    if (WriteOnce(segment->fd, encoded)) {
-      segment->size += encoded.size();
-      return AppendResult::kAppended;
-    }
-    failure = fmt::format("write to {} failed: {}", segment->path.string(), std::strerror(errno));
-    // Cut a partial entry so the next one starts on its own line.
-    if (::ftruncate(segment->fd, static_cast<off_t>(segment->size)) != 0) {
-      Diagnostics().error("cannot truncate {}: {}", segment->path.string(), std::strerror(errno));
-    }
-    break;
+    segment = std::move(*found);
   }
   std::lock_guard lock(mu_);
   // Saturating: a Reset may have zeroed the counters since the reservation.

@@ -5,7 +5,8 @@
 # non-zero only when the tooling itself broke.
 # Usage: scripts/bench.sh BUILD_DIR
 # Environment (for a quick look): BENCH_DURATION (seconds per load run, default 8),
-# BENCH_OBJECTS (keys of the listing bucket, default 1000000), BENCH_BIG_BYTES (default 1 GiB).
+# BENCH_OBJECTS (keys of the listing bucket, default 1000000), BENCH_BIG_BYTES (default 1 GiB),
+# BENCH_ONLY=small (only the ceiling and the 4 KiB GET/PUT workloads).
 set -euo pipefail
 
 build_dir=${1:?usage: scripts/bench.sh BUILD_DIR}

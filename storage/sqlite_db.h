@@ -14,6 +14,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "storage/error.h"
 
@@ -23,7 +24,8 @@ class Database;
 
 // One use of a cached prepared statement: bind, step, read columns. Resets the statement and
 // clears its bindings on destruction so the cache can hand it out again. Bind errors are kept
-// and reported by the next Step/Run.
+// and reported by the next Step/Run. Stepping a statement that may write a watched table (see
+// Database::WatchTables) advances the database's write generation.
 class Statement {
  public:
   Statement(Statement&& other) noexcept;
@@ -56,11 +58,13 @@ class Statement {
 
  private:
   friend class Database;
-  Statement(Database* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  Statement(Database* db, sqlite3_stmt* stmt, bool writes_watched)
+      : db_(db), stmt_(stmt), writes_watched_(writes_watched) {}
   void NoteBind(int rc);
 
   Database* db_;
   sqlite3_stmt* stmt_;
+  bool writes_watched_;
   int bind_rc_ = SQLITE_OK;
 };
 
@@ -81,6 +85,15 @@ class Database {
   // A statement for `sql`, prepared once and cached. `sql` must be a string with static storage
   // duration (the cache keys on it).
   std::expected<Statement, Error> Prepare(std::string_view sql);
+  // Tables whose writes advance WriteGeneration(); to be called before any statement that
+  // writes them is prepared. Which statements may write them is learnt from SQLite's authorizer
+  // when they are compiled, so any statement counts, whoever writes it.
+  void WatchTables(std::vector<std::string> tables);
+  // Advances (at least) every time a statement that may write a watched table is stepped or run
+  // by Exec, whether it changes rows or not, and whether its transaction commits or not. Equal
+  // values read under the owner's serialisation mean no watched table changed in between: what
+  // was read from them is still what they hold.
+  uint64_t WriteGeneration() const { return write_generation_; }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
   // Rowid of the last successful INSERT.
@@ -89,10 +102,23 @@ class Database {
   Error LastError(std::string_view context) const;
 
  private:
+  friend class Statement;
+  struct Cached {
+    sqlite3_stmt* stmt = nullptr;
+    bool writes_watched = false;
+  };
+
   explicit Database(sqlite3* db) : db_(db) {}
+  // SQLite's authorizer: notes in compiled_writes_watched_ that the statement being compiled
+  // writes a watched table. Never refuses anything.
+  static int OnAuthorize(void* self, int action, const char* arg1, const char* arg2,
+                         const char* database, const char* trigger);
 
   sqlite3* db_;
-  std::unordered_map<std::string_view, sqlite3_stmt*> cache_;
+  std::unordered_map<std::string_view, Cached> cache_;
+  std::vector<std::string> watched_tables_;
+  bool compiled_writes_watched_ = false;  // set by OnAuthorize during a compilation
+  uint64_t write_generation_ = 0;
 };
 
 // BEGIN IMMEDIATE on construction (via Begin); ROLLBACK on destruction unless committed. The

@@ -280,6 +280,7 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
     return std::unexpected(std::move(db.error()));
   }
   state->db = std::move(*db);
+  state->db->WatchTables({BucketCache::kBucketsTable, BucketCache::kSettingsTable});
   if (auto created = CreateOrUpgradeSchema(*state->db); !created) {
     return std::unexpected(std::move(created.error()));
   }
@@ -352,6 +353,10 @@ std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket)
 
 std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name) {
   std::lock_guard lock(state_->mu);
+  const uint64_t generation = state_->db->WriteGeneration();
+  if (auto cached = state_->bucket_cache.FindBucket(generation, name)) {
+    return std::move(*cached);
+  }
   auto stmt =
       state_->db->Prepare("SELECT name, owner, region, created_ms, versioning FROM buckets WHERE name = ?1");
   if (!stmt) {
@@ -366,7 +371,9 @@ std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name)
     return std::unexpected(
         Error{ErrorCode::kBucketNotFound, fmt::format("no bucket named {}", name)});
   }
-  return ReadBucketRow(*stmt);
+  BucketRecord bucket = ReadBucketRow(*stmt);
+  state_->bucket_cache.PutBucket(generation, bucket);
+  return bucket;
 }
 
 std::expected<std::vector<BucketRecord>, Error> SqliteStore::ListBuckets() {
@@ -469,6 +476,10 @@ std::expected<void, Error> SqliteStore::PutBucketSetting(std::string_view bucket
 std::expected<std::optional<std::string>, Error> SqliteStore::GetBucketSetting(
     std::string_view bucket, std::string_view name) {
   std::lock_guard lock(state_->mu);
+  const uint64_t generation = state_->db->WriteGeneration();
+  if (const auto* cached = state_->bucket_cache.FindSetting(generation, bucket, name)) {
+    return *cached;
+  }
   auto stmt =
       state_->db->Prepare("SELECT value FROM bucket_settings WHERE bucket = ?1 AND name = ?2");
   if (!stmt) {
@@ -479,13 +490,14 @@ std::expected<std::optional<std::string>, Error> SqliteStore::GetBucketSetting(
   if (!row) {
     return std::unexpected(std::move(row.error()));
   }
+  std::optional<std::string> value;
   if (*row) {
-    return stmt->ColumnString(0);
-  }
-  if (auto exists = RequireBucket(*state_->db, bucket); !exists) {
+    value = stmt->ColumnString(0);
+  } else if (auto exists = RequireBucket(*state_->db, bucket); !exists) {
     return std::unexpected(std::move(exists.error()));
   }
-  return std::nullopt;
+  state_->bucket_cache.PutSetting(generation, bucket, name, value);
+  return value;
 }
 
 std::expected<void, Error> SqliteStore::DeleteBucketSetting(std::string_view bucket,

@@ -28,6 +28,7 @@
 #include <utility>
 #include <vector>
 
+#include "storage/bucket_cache.h"
 #include "storage/data_files.h"
 #include "storage/error.h"
 #include "storage/sqlite_db.h"
@@ -70,8 +71,9 @@ struct SqliteStore::State {
   // flock'ed <data_dir>/LOCK: one store per data directory, so Open()'s sweep never removes a
   // file another live store is about to commit. Declared before db: released after it closes.
   UniqueFd lock_fd;
-  std::mutex mu;  // guards db (see the file comment)
+  std::mutex mu;  // guards db and bucket_cache (see the file comment)
   std::unique_ptr<Database> db;
+  BucketCache bucket_cache;  // follows db's write generation of buckets and bucket_settings
   // Set when a data file that no row references could not be removed: the next Open() must sweep.
   std::atomic<bool> leaked_files{false};
   // Order of versions: a hybrid clock (microseconds since the epoch, strictly increasing within a

@@ -90,7 +90,8 @@ std::vector<logging::AccessLogRecord> BuildAccessLogRecords(
   common.tls_version = head.tls_version;
 
   if (!log.bucket.empty()) {
-    logging::AccessLogRecord record = common;
+    // The common fields are copied only when extra records need them too.
+    logging::AccessLogRecord record = log.extra.empty() ? std::move(common) : common;
     record.bucket_owner = log.bucket_owner_canonical_id;
     record.bucket = log.bucket;
     record.operation = log.operation;

@@ -37,6 +37,12 @@ constexpr std::chrono::milliseconds kShutdownPoll{10};
 // After an accept failure such as EMFILE, wait before retrying instead of spinning.
 constexpr std::chrono::milliseconds kAcceptBackoff{100};
 
+// ServerOptions::threads, 0 meaning one per core (as server.threads documents).
+int ThreadCount(int configured) {
+  if (configured > 0) return configured;
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
 void LogCoroutineFailure(std::exception_ptr error) {
   if (!error) return;
   try {
@@ -54,7 +60,7 @@ struct Server::State {
         handler(h),
         access_log(a),
         admin(std::move(ad)),
-        io(std::max(1, options.threads)),
+        io(ThreadCount(options.threads)),
         control(asio::make_strand(io)),
         acceptor(control),
         tls_acceptor(control) {}
@@ -262,7 +268,7 @@ void Server::Run(bool handle_signals) {
     }
   };
   std::vector<std::thread> threads;
-  for (int i = 1; i < std::max(1, s.options.threads); ++i) threads.emplace_back(run);
+  for (int i = 1; i < ThreadCount(s.options.threads); ++i) threads.emplace_back(run);
   run();
   for (auto& thread : threads) thread.join();
   HttpLogger()->info("server stopped");

@@ -4,6 +4,8 @@
 
 #include <array>
 #include <boost/beast/http/status.hpp>
+#include <charconv>
+#include <cstring>
 #include <ctime>
 #include <random>
 
@@ -50,15 +52,34 @@ std::string Base64(std::string_view bytes) {
   return out;
 }
 
-// Fields whose value the transport decides; the handler's copies are dropped.
+// Fields whose value the transport decides; the handler's copies are dropped. Dispatched on the
+// length first: this runs for every field of every response.
 bool IsTransportField(std::string_view name) {
-  return s3::EqualsIgnoreCase(name, "Content-Length") || s3::EqualsIgnoreCase(name, "Date") ||
-         s3::EqualsIgnoreCase(name, "Server") || s3::EqualsIgnoreCase(name, "Connection") ||
-         s3::EqualsIgnoreCase(name, "Transfer-Encoding") ||
-         s3::EqualsIgnoreCase(name, "Keep-Alive");
+  switch (name.size()) {
+    case 4:
+      return s3::EqualsIgnoreCase(name, "Date");
+    case 6:
+      return s3::EqualsIgnoreCase(name, "Server");
+    case 10:
+      return s3::EqualsIgnoreCase(name, "Connection") || s3::EqualsIgnoreCase(name, "Keep-Alive");
+    case 14:
+      return s3::EqualsIgnoreCase(name, "Content-Length");
+    case 17:
+      return s3::EqualsIgnoreCase(name, "Transfer-Encoding");
+    default:
+      return false;
+  }
 }
 
 void AppendClean(std::string& out, std::string_view text) {
+  // Values almost never hold CR or LF: append them whole, filter only when one is there
+  // (two vectorised memchr scans; find_first_of would test every byte against the set).
+  if (text.empty()) return;
+  if (std::memchr(text.data(), '\r', text.size()) == nullptr &&
+      std::memchr(text.data(), '\n', text.size()) == nullptr) {
+    out.append(text);
+    return;
+  }
   for (char c : text) {
     if (c != '\r' && c != '\n') out += c;
   }
@@ -79,7 +100,13 @@ std::string_view ReasonPhrase(int status) {
 
 }  // namespace
 
-std::string NewRequestId() { return fmt::format("{:016X}", Engine()()); }
+std::string NewRequestId() {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  uint64_t v = Engine()();
+  std::string id(16, '0');
+  for (int i = 15; i >= 0; --i, v >>= 4) id[static_cast<size_t>(i)] = kHex[v & 0xF];
+  return id;
+}
 
 std::string NewHostId() {
   std::array<char, 56> bytes;
@@ -103,6 +130,22 @@ std::string FormatHttpDate(std::chrono::system_clock::time_point time) {
                      kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
+namespace {
+
+// The Date field of the second `now` falls in, formatted once per second and thread.
+std::string_view CachedHttpDate(std::chrono::system_clock::time_point now) {
+  thread_local std::chrono::system_clock::time_point::rep second = -1;
+  thread_local std::string text;
+  const auto this_second = std::chrono::floor<std::chrono::seconds>(now).time_since_epoch().count();
+  if (this_second != second) {
+    text = FormatHttpDate(now);
+    second = this_second;
+  }
+  return text;
+}
+
+}  // namespace
+
 ResponseFraming PlanResponse(const s3::Response& response, bool head_request) {
   ResponseFraming framing;
   bool bodiless_status = response.status < 200 || response.status == 204 || response.status == 304;
@@ -116,19 +159,30 @@ ResponseFraming PlanResponse(const s3::Response& response, bool head_request) {
 std::string RenderResponseHead(const s3::Response& response, bool head_request, bool keep_alive,
                                bool http10, std::chrono::system_clock::time_point now) {
   ResponseFraming framing = PlanResponse(response, head_request);
+  size_t size = 128;
+  for (const auto& field : response.headers.fields())
+    size += field.name.size() + field.value.size() + 4;
   std::string out;
-  out.reserve(256 + response.headers.fields().size() * 64);
-  out += fmt::format("HTTP/1.1 {} ", response.status);
+  out.reserve(size);
+  std::array<char, 24> number;
+  auto digits = [&number](uint64_t value) {
+    auto end = std::to_chars(number.data(), number.data() + number.size(), value).ptr;
+    return std::string_view(number.data(), static_cast<size_t>(end - number.data()));
+  };
+  out += "HTTP/1.1 ";
+  out += digits(static_cast<uint64_t>(response.status));
+  out += ' ';
   out += ReasonPhrase(response.status);
   out += "\r\n";
   for (const auto& field : response.headers.fields()) {
     if (IsTransportField(field.name)) continue;
     AppendField(out, field.name, field.value);
   }
-  AppendField(out, "Date", FormatHttpDate(now));
-  AppendField(out, "Server", "Logbucket");
+  out += "Date: ";
+  out += CachedHttpDate(now);
+  out += "\r\nServer: Logbucket\r\n";
   if (framing.send_body) {
-    AppendField(out, "Content-Length", std::to_string(framing.body_length));
+    AppendField(out, "Content-Length", digits(framing.body_length));
   } else if ((head_request || response.status == 304) && response.status != 204) {
     // A HEAD answer describes the body a GET would have had.
     if (auto length = response.headers.Get("Content-Length")) {

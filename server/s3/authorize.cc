@@ -55,6 +55,18 @@ std::expected<std::optional<std::string>, S3Error> Setting(ServiceState& state,
   return *v;
 }
 
+// RenderAccessControlPolicy(DefaultAcl(owner)), rendered once per owner and thread: every PUT
+// without ACL headers stores this same document.
+const std::string& RenderedDefaultAcl(const xml::Owner& owner) {
+  thread_local xml::Owner last;
+  thread_local std::string rendered;
+  if (rendered.empty() || !(owner == last)) {
+    rendered = xml::RenderAccessControlPolicy(DefaultAcl(owner));
+    last = owner;
+  }
+  return rendered;
+}
+
 }  // namespace
 
 bool AclGrants(const xml::AccessControlPolicy& acl, const Requester& requester,
@@ -229,7 +241,7 @@ std::expected<NewObjectAccess, S3Error> NewObjectAcl(OpContext& c) {
     }
     if (!accepted) return std::unexpected(S3Error(ErrorCode::kAccessControlListNotSupported));
     out.owner_account_id = bucket_owner;
-    out.acl = xml::RenderAccessControlPolicy(DefaultAcl(bucket_owner_id));
+    out.acl = RenderedDefaultAcl(bucket_owner_id);
     return out;
   }
   // An anonymous writer (public-read-write) leaves the object to the bucket owner.
@@ -238,16 +250,18 @@ std::expected<NewObjectAccess, S3Error> NewObjectAcl(OpContext& c) {
     out.owner_account_id = bucket_owner;
   }
   xml::Owner owner = OwnerOfAccount(c.state, out.owner_account_id);
+  if (!canned && !grant_headers) {
+    out.acl = RenderedDefaultAcl(owner);
+    return out;
+  }
   xml::AccessControlPolicy acl;
   if (canned) {
     auto expanded = CannedObjectAcl(*canned, owner, bucket_owner_id);
     if (!expanded) return std::unexpected(expanded.error());
     acl = std::move(*expanded);
-  } else if (grant_headers) {
+  } else {
     acl = std::move(*grants);
     acl.owner = owner;
-  } else {
-    acl = DefaultAcl(owner);
   }
   out.acl = xml::RenderAccessControlPolicy(acl);
   return out;

@@ -4,7 +4,9 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <array>
+#include <memory>
 #include <stdexcept>
 
 #include "server/s3/headers.h"
@@ -178,11 +180,41 @@ std::string Sha256Hex(std::string_view bytes) {
 }
 
 std::string HmacSha256(std::string_view key, std::string_view data) {
+  // RFC 2104 over the digest fetched once: OpenSSL 3's one-shot HMAC() fetches the HMAC and
+  // SHA-256 implementations by name on every call (a lock and a lookup each), and this runs for
+  // every signed chunk of a streaming upload.
+  constexpr size_t kBlock = 64;  // SHA-256's block size
+  struct CtxDeleter {
+    void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
+  const EVP_MD* md = FetchedMd(HashKind::kSha256);
+  std::array<unsigned char, kBlock> k{};
+  std::array<unsigned char, kBlock> pad{};
+  std::array<unsigned char, EVP_MAX_MD_SIZE> inner{};
   std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+  unsigned int inner_size = 0;
   unsigned int size = 0;
-  // The one-shot HMAC() is not among OpenSSL 3's deprecated HMAC_CTX functions.
-  HMAC(FetchedMd(HashKind::kSha256), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size);
+  bool ok = ctx != nullptr && md != nullptr;
+  if (ok && key.size() > kBlock) {
+    ok = EVP_Digest(key.data(), key.size(), k.data(), &size, md, nullptr) == 1;
+  } else if (ok) {
+    std::copy(key.begin(), key.end(), k.begin());
+  }
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
+  ok = ok && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), pad.size()) == 1 &&
+       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), inner.data(), &inner_size) == 1;
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
+  ok = ok && EVP_DigestInit_ex(ctx.get(), md, nullptr) == 1 &&
+       EVP_DigestUpdate(ctx.get(), pad.data(), pad.size()) == 1 &&
+       EVP_DigestUpdate(ctx.get(), inner.data(), inner_size) == 1 &&
+       EVP_DigestFinal_ex(ctx.get(), out.data(), &size) == 1;
+  OPENSSL_cleanse(k.data(), k.size());
+  OPENSSL_cleanse(pad.data(), pad.size());
+  // Only an OpenSSL without SHA-256 (or out of memory) fails here: not client input.
+  if (!ok) throw std::runtime_error("OpenSSL HMAC-SHA256 failed");
   return std::string(reinterpret_cast<const char*>(out.data()), size);
 }
 

@@ -1,7 +1,10 @@
 // The route table: one row per operation (method, resource kind, selecting sub-resource,
 // access-log operation name, IAM action, handler, body mode), and helpers shared by the operations.
 #include <array>
+#include <chrono>
+#include <cstdio>
 #include <ctime>
+#include <string>
 
 #include "server/s3/operation.h"
 
@@ -204,13 +207,37 @@ constexpr std::array<const char*, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "Ma
 }  // namespace
 
 std::string HttpDate(int64_t ms_since_epoch) {
-  time_t t = static_cast<time_t>(ms_since_epoch / 1000);
-  struct tm tm {};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  snprintf(buf, sizeof(buf), "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday], tm.tm_mday,
-           kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-  return buf;
+  using namespace std::chrono;
+  // Civil-calendar arithmetic rather than gmtime_r + snprintf: glibc's gmtime_r takes the
+  // time-zone lock, and this runs for every object response (Last-Modified).
+  const sys_seconds t{seconds(ms_since_epoch / 1000)};  // truncated, as time_t was
+  const sys_days day = floor<days>(t);
+  const year_month_day ymd{day};
+  const int year = static_cast<int>(ymd.year());
+  const hh_mm_ss hms{t - day};
+  const unsigned weekday = std::chrono::weekday(day).c_encoding();
+  if (year < 0 || year > 9999) {
+    char buf[64];
+    snprintf(buf, sizeof(buf), "%s, %02u %s %04d %02d:%02d:%02d GMT", kDays[weekday],
+             static_cast<unsigned>(ymd.day()), kMonths[static_cast<unsigned>(ymd.month()) - 1],
+             year, static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
+             static_cast<int>(hms.seconds().count()));
+    return buf;
+  }
+  std::string out = "Thu, 01 Jan 1970 00:00:00 GMT";
+  auto put = [&out](size_t at, unsigned value, int width) {
+    for (int i = width - 1; i >= 0; --i, value /= 10) {
+      out[at + static_cast<size_t>(i)] = static_cast<char>('0' + value % 10);
+    }
+  };
+  out.replace(0, 3, kDays[weekday]);
+  put(5, static_cast<unsigned>(ymd.day()), 2);
+  out.replace(8, 3, kMonths[static_cast<unsigned>(ymd.month()) - 1]);
+  put(12, static_cast<unsigned>(year), 4);
+  put(17, static_cast<unsigned>(hms.hours().count()), 2);
+  put(20, static_cast<unsigned>(hms.minutes().count()), 2);
+  put(23, static_cast<unsigned>(hms.seconds().count()), 2);
+  return out;
 }
 
 std::optional<int64_t> ParseHttpDate(std::string_view text) {

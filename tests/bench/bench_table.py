@@ -60,6 +60,8 @@ def rows(runs, objects, big_bytes):
                             p50, "ms", "< 20 ms", p50 < 20, None,
                             f"{run['rps']:.0f} pages/s, smallest page "
                             f"{run.get('min_key_count', '?')} keys; " + _latency(run)))
+    if "big_put" not in runs:  # BENCH_ONLY=small: the 4 KiB workloads only
+        return out
     put, get = runs["big_put"], runs["big_get"]
     for name, run, target in (("PUT", put, 300), ("GET", get, 1000)):
         mbps = run["bytes_per_s"] / 1e6

@@ -410,8 +410,11 @@ class S3Api(unittest.TestCase):
         self.assertEqual(error_of(self.s3.get_bucket_cors, Bucket="api"), (501, "NotImplemented"))
         self.assertEqual(error_of(self.s3.get_bucket_tagging, Bucket="api"),
                          (501, "NotImplemented"))
-        self.assertEqual(error_of(self.s3.get_bucket_lifecycle_configuration, Bucket="api"),
+        self.assertEqual(error_of(self.s3.get_bucket_website, Bucket="api"),
                          (501, "NotImplemented"))
+        # Implemented since: a bucket without one answers as S3 does.
+        self.assertEqual(error_of(self.s3.get_bucket_lifecycle_configuration, Bucket="api"),
+                         (404, "NoSuchLifecycleConfiguration"))
 
     def test_error_codes(self):
         s3 = self.s3

@@ -84,6 +84,24 @@ TEST(RenderResponseHead, AddsTransportFieldsAndDropsTheHandlersCopies) {
             "\r\n");
 }
 
+TEST(RenderResponseHead, DateFollowsTheSecondAndDropsTransportFieldsInAnyCase) {
+  s3::Response response;
+  response.headers.Add("DATE", "x");
+  response.headers.Add("transfer-encoding", "chunked");
+  response.headers.Add("keep-alive", "timeout=5");
+  response.headers.Add("x-amz-date", "kept");
+  const auto t = std::chrono::system_clock::time_point(784111777s);
+  for (auto [time, date] : {std::pair{t, "Sun, 06 Nov 1994 08:49:37 GMT"},
+                            std::pair{t + 999ms, "Sun, 06 Nov 1994 08:49:37 GMT"},
+                            std::pair{t + 1s, "Sun, 06 Nov 1994 08:49:38 GMT"},
+                            std::pair{t - 1ms, "Sun, 06 Nov 1994 08:49:36 GMT"},
+                            std::pair{t + 86400s, "Mon, 07 Nov 1994 08:49:37 GMT"}}) {
+    const std::string expected = std::string("HTTP/1.1 200 OK\r\nx-amz-date: kept\r\nDate: ") +
+                                 date + "\r\nServer: Logbucket\r\nContent-Length: 0\r\n\r\n";
+    EXPECT_EQ(RenderResponseHead(response, false, true, false, time), expected);
+  }
+}
+
 TEST(RenderResponseHead, ConnectionFieldFollowsKeepAlive) {
   s3::Response response;
   auto now = std::chrono::system_clock::now();

@@ -87,6 +87,18 @@ TEST(ChecksumTest, HmacSha256MatchesRfc4231) {
             "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
   EXPECT_EQ(HexEncode(HmacSha256("Jefe", "what do ya want for nothing?")),
             "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // Test cases 6 and 7: keys longer than the block size are hashed first.
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(131, '\xaa'),
+                                 "Test Using Larger Than Block-Size Key - Hash Key First")),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HexEncode(HmacSha256(
+                std::string(131, '\xaa'),
+                "This is a test using a larger than block-size key and a larger than block-size "
+                "data. The key needs to be hashed before being used by the HMAC algorithm.")),
+            "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2");
+  // A key of exactly the block size is used as it is (value from Python's hmac module).
+  EXPECT_EQ(HexEncode(HmacSha256(std::string(64, 'k'), "block-size key")),
+            "3639ed45f96410ae1abf821aaf15a4e616209464f7e06fb79435d35e485bd3c2");
 }
 
 TEST(ChecksumTest, TableDrivenCrcEqualsBitwiseReferenceForEveryLengthAndAlignment) {
@@ -98,6 +110,33 @@ TEST(ChecksumTest, TableDrivenCrcEqualsBitwiseReferenceForEveryLengthAndAlignmen
         ASSERT_EQ(crc::Compute(c.kind, piece), ReferenceCrc(piece, c.normal_poly, c.width))
             << "width " << c.width << " offset " << offset << " length " << length;
       }
+    }
+  }
+}
+
+// Long inputs take the carry-less multiplication path on CPUs that have it (64 bytes and
+// more): every length around its block boundaries, any alignment, any starting register.
+TEST(ChecksumTest, LongCrcInputsEqualBitwiseReference) {
+  const std::string data = RandomBytes(5000, 11);
+  std::mt19937_64 rng(5);
+  for (const auto& c : kCrcCases) {
+    std::vector<size_t> lengths;
+    for (size_t length = 60; length <= 200; ++length) lengths.push_back(length);
+    for (size_t length : {255u, 256u, 257u, 1023u, 1024u, 1040u, 4095u, 4096u, 4097u, 4990u}) {
+      lengths.push_back(length);
+    }
+    for (size_t length : lengths) {
+      const size_t offset = rng() % 8;
+      std::string_view piece = std::string_view(data).substr(offset, length);
+      EXPECT_EQ(crc::Compute(c.kind, piece), ReferenceCrc(piece, c.normal_poly, c.width))
+          << c.width << "-bit poly " << c.normal_poly << " length " << length << " offset "
+          << offset;
+      // From a register that is not the initial one: the register is folded into the data.
+      const size_t split = rng() % length;
+      uint64_t state = crc::Update(c.kind, crc::Initial(c.kind), piece.substr(0, split));
+      state = crc::Update(c.kind, state, piece.substr(split));
+      EXPECT_EQ(crc::Final(c.kind, state), ReferenceCrc(piece, c.normal_poly, c.width))
+          << c.width << "-bit poly " << c.normal_poly << " length " << length << " split " << split;
     }
   }
 }

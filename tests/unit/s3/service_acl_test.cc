@@ -181,6 +181,27 @@ TEST_F(AclTest, ObjectOwnershipFollowsTheBucketSetting) {
   EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[2]/Permission"), "READ");
 }
 
+TEST_F(AclTest, DefaultObjectAclNamesEachWritersOwnAccount) {
+  SetPolicy("acl", R"({"Effect":"Allow","Principal":{"AWS":"111111111111"},"Action":"s3:*",)"
+                   R"("Resource":["arn:aws:s3:::acl","arn:aws:s3:::acl/*"]})");
+  SetOwnership("acl", "ObjectWriter");
+  // Writers alternate: each object's default ACL is its own writer's, not the previous one's.
+  for (const auto& [key, who, canonical] :
+       {std::tuple{"t1", &kTestKey, kTestCanonical}, std::tuple{"a1", &kAliceKey, kAliceCanonical},
+        std::tuple{"t2", &kTestKey, kTestCanonical},
+        std::tuple{"a2", &kAliceKey, kAliceCanonical}}) {
+    ASSERT_EQ(PutObject("acl", key, "a", {}, *who).status(), 200) << key;
+    Result acl = GetAcl("acl", key, *who);
+    EXPECT_EQ(acl.xml("/AccessControlPolicy/Owner/ID"), canonical) << key;
+    EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[1]/Grantee/ID"), canonical)
+        << key;
+    EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[1]/Permission"), "FULL_CONTROL")
+        << key;
+    EXPECT_EQ(acl.xml("/AccessControlPolicy/AccessControlList/Grant[2]/Permission"), "<absent>")
+        << key;
+  }
+}
+
 TEST_F(AclTest, BucketPolicyAllowsAndExplicitDenyWins) {
   ASSERT_EQ(PutObject("acl", "doc", "shared").status(), 200);
   EXPECT_EQ(Get("acl", "doc", kAliceKey).code(), "AccessDenied");
