@@ -8,7 +8,7 @@ ARGS ?=
 CMAKE_FLAGS := -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(shell command -v ccache >/dev/null 2>&1 && echo -DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 
 .PHONY: all deps configure build run test unit e2e bench clean format image docker-check compose-smoke \
-        test-sanitize test-tsan fuzz
+        test-sanitize test-tsan fuzz fuzz-ci
 
 all: build
 
@@ -59,11 +59,17 @@ test-tsan: deps
 	@cd $(TSAN_DIR) && TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	  ctest --output-on-failure -j $(JOBS) -L unit
 
-# libFuzzer targets (tests/fuzz/, clang 16), each run FUZZ_SECONDS against its seed corpus.
-# New inputs and crash reproducers go to build-fuzz/fuzz-work/<target>/.
+# libFuzzer targets (tests/fuzz/, clang 16), each run FUZZ_SECONDS (and at most FUZZ_RUNS
+# executions, when set) against its seed corpus. New inputs and crash reproducers go to
+# build-fuzz/fuzz-work/<target>/. Any crash, leak, timeout or out-of-memory fails the run.
+# The long campaign: make fuzz FUZZ_SECONDS=3600 FUZZ_RUNS=10000000.
 FUZZ_SECONDS ?= 60
 fuzz:
-	@scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+	@FUZZ_RUNS=$(FUZZ_RUNS) scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+# What CI runs (.ci/run): every target for 30 s, so a regression shows up.
+fuzz-ci:
+	@FUZZ_RUNS= scripts/fuzz.sh 30
 
 unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) -L unit

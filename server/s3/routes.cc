@@ -257,7 +257,15 @@ std::optional<int64_t> ParseHttpDate(std::string_view text) {
   }
   // Years outside 1970..9999 are not dates a client means (and would overflow time points).
   if (tm.tm_year < 70 || tm.tm_year > 8099) return std::nullopt;
-  return static_cast<int64_t>(timegm(&tm)) * 1000;
+  const int64_t ms = static_cast<int64_t>(timegm(&tm)) * 1000;
+  // Callers make a system_clock time point of it, which counts nanoseconds in 64 bits and so
+  // ends on 2262-04-11.
+  if (ms > std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::duration::max())
+               .count()) {
+    return std::nullopt;
+  }
+  return ms;
 }
 
 bool ValidRegionName(std::string_view name) {

@@ -424,7 +424,13 @@ std::optional<std::chrono::system_clock::time_point> ParseAmzDate(std::string_vi
                      day{static_cast<unsigned>(number(6, 2))}};
   int hh = number(9, 2), mm = number(11, 2), ss = number(13, 2);
   if (!ymd.ok() || hh > 23 || mm > 59 || ss > 59) return std::nullopt;
-  return sys_days{ymd} + hours{hh} + minutes{mm} + seconds{ss};
+  sys_seconds t = sys_days{ymd} + hours{hh} + minutes{mm} + seconds{ss};
+  // system_clock counts nanoseconds in 64 bits: it holds 1677-09-21 to 2262-04-11 only.
+  if (t < time_point_cast<seconds>(system_clock::time_point::min()) ||
+      t > time_point_cast<seconds>(system_clock::time_point::max())) {
+    return std::nullopt;
+  }
+  return time_point_cast<system_clock::duration>(t);
 }
 
 std::string FormatAmzDate(std::chrono::system_clock::time_point t) {

@@ -1,8 +1,10 @@
 // Fuzzes access-log line formatting: a record whose every text field holds arbitrary bytes
 // (keys, user agents, referers, request lines...) must still give one line that parses back
 // into the same 26 fields (27 with the source region), each of which unescapes to the record's
-// value; the key field is the record's key URL-encoded once. ParseAccessLogLine on arbitrary
-// bytes must not crash either.
+// value; the key field is the record's key URL-encoded once. ParseAccessLogLine and
+// ParseAccessLogTime on arbitrary bytes must not crash either, and a time that parses formats
+// back to the same text.
+// Thread-safety: libFuzzer calls LLVMFuzzerTestOneInput from one thread.
 #include <fuzzer/FuzzedDataProvider.h>
 
 #include <chrono>
@@ -76,6 +78,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   bool with_region = p.ConsumeBool();
   std::string tail = p.ConsumeRemainingBytesAsString();
   (void)lg::ParseAccessLogLine(tail);
+  // The 26 bytes after the tail's first '[' as a time: if it parses, it formats back to itself
+  // (but a leap second ":60", which rolls over).
+  if (size_t at = tail.find('['); at != std::string::npos) {
+    std::string text = tail.substr(at + 1, 26);
+    if (auto t = lg::ParseAccessLogTime(text)) {
+      if (text.substr(18, 2) != "60" && lg::FormatAccessLogTime(*t) != text) std::abort();
+    }
+  }
 
   std::string formatted = lg::FormatAccessLogLine(r, with_region);
   if (formatted.find('\n') != std::string::npos) std::abort();

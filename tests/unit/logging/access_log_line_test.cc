@@ -283,6 +283,22 @@ TEST(AccessLogLineTest, TimeFormatsAndParsesBack) {
   EXPECT_FALSE(ParseAccessLogTime("31/Dec/2024:23:59:07 +0100"));
 }
 
+// Found by the access_log_line fuzzer once it fed ParseAccessLogTime arbitrary text: a year
+// after 2262 or before 1678 overflowed system_clock's nanoseconds (signed overflow, undefined
+// behaviour) instead of being refused.
+TEST(AccessLogLineTest, TimeBeyondTheClockRangeIsRefused) {
+  const auto last = ParseAccessLogTime("11/Apr/2262:00:00:00 +0000");
+  ASSERT_TRUE(last);
+  EXPECT_EQ(FormatAccessLogTime(*last), "11/Apr/2262:00:00:00 +0000");
+  const auto first = ParseAccessLogTime("22/Sep/1677:00:00:00 +0000");
+  ASSERT_TRUE(first);
+  EXPECT_EQ(FormatAccessLogTime(*first), "22/Sep/1677:00:00:00 +0000");
+  for (const char* text : {"12/Apr/2262:00:00:00 +0000", "31/Dec/9999:23:59:59 +0000",
+                           "21/Sep/1677:00:00:00 +0000", "01/Jan/0000:00:00:00 +0000"}) {
+    EXPECT_FALSE(ParseAccessLogTime(text)) << text;
+  }
+}
+
 // Random records from a fixed seed: every line matches the Athena regex and every field parses
 // back to what the record held.
 TEST(AccessLogLineTest, PropertyParseInvertsFormat) {

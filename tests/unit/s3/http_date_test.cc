@@ -40,7 +40,13 @@ TEST(HttpDateTest, MatchesGmtimeAndParsesBack) {
     const int64_t ms = any(rng);
     const std::string text = HttpDate(ms);
     ASSERT_EQ(text, Reference(ms)) << ms;
-    ASSERT_EQ(ParseHttpDate(text), ms / 1000 * 1000) << text;
+    // Parsing stops where system_clock does (2262-04-11): later dates are not dates.
+    constexpr int64_t kClockEndMs = 9'223'372'036'854;
+    if (ms / 1000 * 1000 <= kClockEndMs) {
+      ASSERT_EQ(ParseHttpDate(text), ms / 1000 * 1000) << text;
+    } else {
+      ASSERT_EQ(ParseHttpDate(text), std::nullopt) << text;
+    }
   }
 }
 

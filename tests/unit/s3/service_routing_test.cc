@@ -296,6 +296,22 @@ TEST_F(RoutingTest, SignatureVersion2HeaderIsVerified) {
   EXPECT_EQ(bad.code(), "SignatureDoesNotMatch");
 }
 
+// Found by the routing fuzzer: a Date after 2262 passed ParseHttpDate, and SigV2 made a
+// nanosecond time point of it (signed overflow, undefined behaviour) instead of refusing it.
+TEST_F(RoutingTest, DateBeyondTheClockRangeIsNotADate) {
+  EXPECT_TRUE(ParseHttpDate("Fri, 11 Apr 2262 00:00:00 GMT").has_value());
+  for (const char* date : {"Sat, 12 Apr 2262 00:00:00 GMT", "Mon, 01 Jan 4048 00:00:00 GMT",
+                           "9999-12-31T23:59:59Z"}) {
+    EXPECT_FALSE(ParseHttpDate(date).has_value()) << date;
+    RequestHead head = Anonymous({.method = "GET", .path = "/rtb/k"});
+    head.headers.Add("Date", date);
+    head.headers.Add("Authorization", "AWS test:bm90IGEgc2lnbmF0dXJl");
+    Result r = Run(std::move(head));
+    EXPECT_EQ(r.status(), 403) << r;
+    EXPECT_EQ(r.code(), "AccessDenied") << r;
+  }
+}
+
 TEST_F(RoutingTest, SignatureVersion2PresignedQueryIsVerified) {
   auto expires = std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
                                     std::chrono::system_clock::now().time_since_epoch())

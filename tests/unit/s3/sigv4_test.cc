@@ -512,6 +512,22 @@ TEST(SigV4Test, AmzDateRoundTripsInUtc) {
   for (const char* s : invalid) EXPECT_FALSE(ParseAmzDate(s).has_value()) << s;
 }
 
+// Found by the sigv4 fuzzer: a year after 2262 (or before 1678) overflowed system_clock's
+// nanoseconds (signed overflow, undefined behaviour) instead of being refused.
+TEST(SigV4Test, AmzDateBeyondTheClockRangeIsRefused) {
+  using namespace std::chrono;
+  auto last = ParseAmzDate("22620411T000000Z");
+  ASSERT_TRUE(last.has_value());
+  EXPECT_EQ(FormatAmzDate(*last), "22620411T000000Z");
+  auto first = ParseAmzDate("16770922T000000Z");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(FormatAmzDate(*first), "16770922T000000Z");
+  for (const char* s : {"22620412T000000Z", "22630101T000000Z", "40260101T000000Z",
+                        "99991231T235959Z", "16770921T000000Z", "00000101T000000Z"}) {
+    EXPECT_FALSE(ParseAmzDate(s).has_value()) << s;
+  }
+}
+
 TEST(SigV4Test, SignaturesEqualComparesWholeStrings) {
   EXPECT_TRUE(SignaturesEqual("abc", "abc"));
   EXPECT_FALSE(SignaturesEqual("abc", "abd"));
