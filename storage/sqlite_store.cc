@@ -284,6 +284,10 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
   if (auto created = CreateOrUpgradeSchema(*state->db); !created) {
     return std::unexpected(std::move(created.error()));
   }
+  // The versions order clock never goes back, even if the wall clock did across a restart.
+  if (auto newest = state->db->Prepare("SELECT COALESCE(MAX(seq), 0) FROM versions"); newest) {
+    if (auto row = newest->Step(); row && *row) state->last_seq = newest->ColumnInt(0);
+  }
   auto clean = ConsumeCleanMarker(options.data_dir, options.fsync);
   if (!clean) {
     return std::unexpected(std::move(clean.error()));

@@ -241,8 +241,11 @@ class SqliteStore {
   // Removes one version for good ("" is the null version): an object version or a delete
   // marker. When it was the latest, the next newest version becomes the latest (an object
   // version becomes current again). An empty outcome when no such version exists.
+  // With only_if_noncurrent, nothing happens (an empty outcome) when that version is the latest
+  // (lifecycle expiry of a version found noncurrent that became current again meanwhile).
   std::expected<DeleteOutcome, Error> DeleteVersion(std::string_view bucket, std::string_view key,
-                                                    std::string_view version_id);
+                                                    std::string_view version_id,
+                                                    bool only_if_noncurrent = false);
   // One version by id ("" is the null version); a delete marker comes back with
   // record.delete_marker set (OpenVersion then has no bytes). kObjectNotFound when the key has no
   // such version.

@@ -420,6 +420,13 @@ std::expected<DeleteOutcome, Error> SqliteStore::DeleteObject(std::string_view b
         (!*current || (*current)->record.last_modified_ms > *options.modified_at_most)) {
       return outcome;
     }
+    if ((options.expected_etag || options.expected_version_id) &&
+        (!*current ||
+         (options.expected_etag && (*current)->record.etag != *options.expected_etag) ||
+         (options.expected_version_id &&
+          (*current)->record.version_id != *options.expected_version_id))) {
+      return outcome;
+    }
     if (!*current && *versioning == Versioning::kUnversioned) {
       return outcome;
     }
@@ -482,7 +489,8 @@ std::expected<DeleteOutcome, Error> SqliteStore::DeleteObject(std::string_view b
 
 std::expected<DeleteOutcome, Error> SqliteStore::DeleteVersion(std::string_view bucket,
                                                                std::string_view key,
-                                                               std::string_view version_id) {
+                                                               std::string_view version_id,
+                                                               bool only_if_noncurrent) {
   DeleteOutcome outcome;
   std::vector<std::string> files;
   {
@@ -501,6 +509,7 @@ std::expected<DeleteOutcome, Error> SqliteStore::DeleteVersion(std::string_view 
     }
     bool was_latest = false;
     if (*current && (*current)->record.version_id == version_id) {
+      if (only_if_noncurrent) return outcome;
       if (auto deleted = DeleteCurrentRow(db, bucket, key); !deleted) {
         return std::unexpected(std::move(deleted.error()));
       }
@@ -518,6 +527,9 @@ std::expected<DeleteOutcome, Error> SqliteStore::DeleteVersion(std::string_view 
       }
       if (!*version) {
         return outcome;  // no such version: nothing to do (S3 answers 204)
+      }
+      if (only_if_noncurrent && !*current && (*version)->noncurrent_ms == 0) {
+        return outcome;  // it became the latest version meanwhile
       }
       if (auto removed = RemoveVersion(db, **version, files); !removed) {
         return std::unexpected(std::move(removed.error()));
@@ -703,8 +715,8 @@ std::expected<VersionPage, Error> SqliteStore::ListVersions(
       }
     }
   }
-  if (page.versions.size() > max_versions) {
-    page.versions.resize(max_versions);
+  if (page.versions.size() > max_versions || page.versions.size() == limit) {
+    page.versions.resize(std::min(max_versions, limit - 1));
     page.truncated = true;
   }
   return page;

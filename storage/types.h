@@ -135,6 +135,10 @@ struct DeleteOptions {
   // modified at or before this time: lifecycle expiry of an object that may have been rewritten
   // since it was found.
   std::optional<TimestampMs> modified_at_most;
+  // Likewise: nothing happens unless the current object has this ETag and version id (what a
+  // listing found; a rewrite in the same millisecond changes them).
+  std::optional<std::string> expected_etag;
+  std::optional<std::string> expected_version_id;
 };
 
 // One page of a key-ordered scan.

@@ -570,8 +570,8 @@ void Session<Stream>::SubmitRecords(const Exchange& exchange, const s3::Response
       const logging::AccessLogRecord& record = records[i];
       // The request's own record (first when its bucket is known) may follow the registration
       // the request itself replaced or removed.
-      if (i == 0 && log.logged_as && record.bucket == log.bucket) {
-        context_.access_log.SubmitAs(record, *log.logged_as);
+      if (i == 0 && log.registration_changed && record.bucket == log.bucket) {
+        if (log.logged_as) context_.access_log.SubmitAs(record, *log.logged_as);
       } else if (context_.access_log.IsEnabled(record.bucket)) {
         context_.access_log.Submit(record);
       }

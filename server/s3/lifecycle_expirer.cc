@@ -104,7 +104,10 @@ void LifecycleExpirer::RunBucket(const std::string& bucket_name, const std::stri
         if (!IsDue(due, now_ms)) continue;
         storage::DeleteOptions options;
         options.owner_account_id = bucket->owner_account_id;
-        options.modified_at_most = o.last_modified_ms;  // not if rewritten since listed
+        // Not if rewritten since listed.
+        options.modified_at_most = o.last_modified_ms;
+        options.expected_etag = o.etag;
+        options.expected_version_id = o.version_id;
         auto outcome = store_.DeleteObject(bucket_name, o.key, options);
         if (!outcome) return problem("expiring " + o.key + ": " + outcome.error().message);
         if (outcome->delete_marker) {
@@ -152,7 +155,8 @@ void LifecycleExpirer::RunBucket(const std::string& bucket_name, const std::stri
           auto due = NoncurrentVersionExpiration(*config, key, v.record.size, {},
                                                  v.noncurrent_since_ms, rank, day);
           if (!IsDue(due, now_ms)) continue;
-          auto outcome = store_.DeleteVersion(bucket_name, key, v.record.version_id);
+          auto outcome = store_.DeleteVersion(bucket_name, key, v.record.version_id,
+                                              /*only_if_noncurrent=*/true);
           if (!outcome) return problem("expiring a version of " + key + ": " + outcome.error().message);
           if (outcome->removed || outcome->delete_marker) {
             ++stats.noncurrent_removed;
@@ -215,7 +219,13 @@ LifecycleRunStats LifecycleExpirer::RunOnce(int64_t now_ms) {
   if (!configured) {
     stats.problems.push_back("listing lifecycle configurations: " + configured.error().message);
   } else {
-    for (const auto& [bucket, document] : *configured) RunBucket(bucket, document, now_ms, stats);
+    for (const auto& [bucket, document] : *configured) {
+      {
+        std::lock_guard lock(mu_);
+        if (stopping_) break;
+      }
+      RunBucket(bucket, document, now_ms, stats);
+    }
   }
   std::lock_guard lock(mu_);
   ++runs_;
@@ -233,6 +243,7 @@ void LifecycleExpirer::Start() {
   std::lock_guard lock(mu_);
   if (thread_.joinable()) return;
   stopping_ = false;
+  running_ = true;
   next_run_ms_ = NowMs() + interval_ms();
   thread_ = std::thread([this] {
     std::unique_lock lock(mu_);
@@ -262,6 +273,9 @@ void LifecycleExpirer::Stop() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  std::lock_guard lock(mu_);
+  running_ = false;
+  stopping_ = false;
 }
 
 nlohmann::json LifecycleExpirer::StatusJson() const {
@@ -269,7 +283,7 @@ nlohmann::json LifecycleExpirer::StatusJson() const {
   nlohmann::json status;
   status["day_seconds"] = static_cast<double>(options_.day_ms) / 1000.0;
   status["interval_ms"] = interval_ms();
-  status["next_run"] = thread_.joinable() ? IsoOrNull(next_run_ms_) : "";
+  status["next_run"] = running_ ? IsoOrNull(next_run_ms_) : "";
   status["last_run"] = IsoOrNull(last_run_ms_);
   status["runs"] = runs_;
   status["totals"] = {{"expired_objects", totals_.expired_objects},

@@ -88,6 +88,7 @@ class LifecycleExpirer {
   mutable std::mutex mu_;  // guards everything below
   std::condition_variable wake_;
   bool stopping_ = false;
+  bool running_ = false;  // between Start and Stop (what StatusJson reads instead of thread_)
   std::thread thread_;
   int64_t next_run_ms_ = 0;
   int64_t last_run_ms_ = 0;

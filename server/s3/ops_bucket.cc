@@ -124,6 +124,7 @@ OpResult DeleteBucket(OpContext& c) {
   }
   // The bucket's logging configuration goes with it; records already spooled are delivered, and
   // so is this request's own record.
+  c.log.registration_changed = true;
   if (auto config = c.state.access_log.GetConfiguration(c.bucket->name)) {
     c.log.logged_as = logging::LoggingRegistration{
         {c.bucket->owner_account_id, c.bucket->region}, std::move(*config)};

@@ -72,8 +72,9 @@ OpResult DeleteObjects(OpContext& c) {
       entry.key = key;
       entry.version_id = version_id;
       entry.delete_marker = removed->delete_marker;
-      if (removed->delete_marker && !storage_version) {
-        entry.delete_marker_version_id = WireVersionId(removed->version_id);
+      if (removed->delete_marker) {
+        entry.delete_marker_version_id =
+            storage_version ? version_id : WireVersionId(removed->version_id);
       }
       deleted.push_back(std::move(entry));
     }

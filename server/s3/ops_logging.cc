@@ -43,6 +43,7 @@ OpResult PutBucketLogging(OpContext& c) {
   // This request is logged as the bucket was configured when it arrived (a change takes effect
   // for the requests after it).
   auto note_previous = [&] {
+    c.log.registration_changed = true;
     if (auto previous = c.state.access_log.GetConfiguration(source)) {
       c.log.logged_as = logging::LoggingRegistration{
           {c.bucket->owner_account_id, c.bucket->region}, std::move(*previous)};

@@ -82,7 +82,9 @@ OpResult CopyObject(OpContext& c, std::string_view copy_source) {
     record.user_metadata = src.user_metadata;
     record.storage_class = std::string(c.Header("x-amz-storage-class").value_or(src.storage_class));
   }
-  bool same_object = source->bucket == c.bucket->name && source->key == c.target.key;
+  // Copying a named earlier version onto its own key is how S3 restores it: allowed.
+  bool same_object = source->bucket == c.bucket->name && source->key == c.target.key &&
+                     !source->storage_version_id;
   if (same_object && directive == "COPY" && !c.Header("x-amz-storage-class") &&
       !c.Header("x-amz-website-redirect-location") && !c.Header("x-amz-checksum-algorithm") &&
       !c.Header(kSseHeader)) {

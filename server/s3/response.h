@@ -53,6 +53,9 @@ struct LogFacts {
   std::vector<ExtraLogRecord> extra;
   // Set by a request that changed or removed its bucket's logging (PutBucketLogging,
   // DeleteBucket): the registration it found, under which its own record is logged.
+  // With registration_changed and no logged_as, the bucket had no logging when the request
+  // arrived: its own record is not logged.
+  bool registration_changed = false;
   std::optional<logging::LoggingRegistration> logged_as;
 };
 

@@ -199,6 +199,15 @@ TEST_F(VersioningServiceTest, CopyFromAVersionAndBatchDeleteVersions) {
   EXPECT_EQ(copy.header("x-amz-copy-source-version-id"), id1);
   EXPECT_EQ(copy.header("x-amz-version-id").size(), 32u);
   EXPECT_EQ(GetObject("vbk", "dst").body, "one");
+
+  // Copying an earlier version onto its own key restores it, as S3 documents.
+  Result restore = Send(TestRequest{.method = "PUT", .path = ObjectPath("vbk", "src")}.Header(
+      "x-amz-copy-source", "vbk/src?versionId=" + id1));
+  ASSERT_EQ(restore.status(), 200) << restore;
+  EXPECT_EQ(GetObject("vbk", "src").body, "one");
+  Result itself = Send(TestRequest{.method = "PUT", .path = ObjectPath("vbk", "src")}.Header(
+      "x-amz-copy-source", "vbk/src"));
+  EXPECT_EQ(itself.code(), "InvalidRequest") << "a plain copy onto itself is still refused";
   ASSERT_FALSE(copy.log().extra.empty());
   EXPECT_EQ(copy.log().extra[0].version_id, id1) << "the GET side's record names the version";
 
@@ -213,7 +222,17 @@ TEST_F(VersioningServiceTest, CopyFromAVersionAndBatchDeleteVersions) {
   EXPECT_EQ(batch.xml_all("//Deleted/DeleteMarker"), std::vector<std::string>{"true"});
   EXPECT_EQ(batch.xml_all("//Deleted/DeleteMarkerVersionId").size(), 1u);
   EXPECT_EQ(GetObject("vbk", "src", {}, "versionId=" + id1).code(), "NoSuchVersion");
-  EXPECT_EQ(GetObject("vbk", "dst").code(), "NoSuchKey");
+
+  // Deleting a delete marker by id names it in DeleteMarkerVersionId.
+  const std::string marker = batch.xml_all("//Deleted/DeleteMarkerVersionId")[0];
+  std::string undelete = "<Delete><Object><Key>dst</Key><VersionId>" + marker +
+                         "</VersionId></Object></Delete>";
+  Result undone = Send(TestRequest{.method = "POST", .path = "/vbk", .query = "delete"}
+                           .Header("Content-MD5", Md5Base64(undelete))
+                           .Body(undelete));
+  EXPECT_EQ(undone.xml_all("//Deleted/DeleteMarker"), std::vector<std::string>{"true"});
+  EXPECT_EQ(undone.xml_all("//Deleted/DeleteMarkerVersionId"), std::vector<std::string>{marker});
+  EXPECT_EQ(GetObject("vbk", "dst").body, "one") << "the marker is gone: dst is back";
 }
 
 }  // namespace

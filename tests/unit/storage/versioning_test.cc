@@ -129,6 +129,12 @@ TEST_F(VersioningTest, DeletingTheLatestVersionPromotesTheNextNewest) {
   EXPECT_EQ(CountFiles("objects"), 1u);
   EXPECT_EQ(Listing(), std::vector<std::string>{"k:" + v1.version_id + ":L"});
 
+  // only_if_noncurrent leaves the latest version alone.
+  auto kept = store_->DeleteVersion("v", "k", v1.version_id, /*only_if_noncurrent=*/true);
+  ASSERT_TRUE(kept.has_value());
+  EXPECT_FALSE(kept->removed.has_value());
+  EXPECT_EQ(Content("v", "k"), "first");
+
   // A version that does not exist: nothing happens.
   auto none = store_->DeleteVersion("v", "k", "NoSuchVersionIdxxxxxxxxxxxxxxxxx");
   ASSERT_TRUE(none.has_value());
@@ -216,6 +222,11 @@ TEST_F(VersioningTest, ExpiryDeletesOnlyAnObjectThatIsStillOld) {
   auto expired = store_->DeleteObject("v", "k", Expiring(found_at + 5000));
   ASSERT_TRUE(expired.has_value());
   EXPECT_TRUE(expired->removed.has_value());
+  PutOk("k", "again");
+  DeleteOptions stale = Expiring(store_->HeadObject("v", "k")->last_modified_ms);
+  stale.expected_etag = "\"not-the-listed-one\"";
+  ASSERT_TRUE(store_->DeleteObject("v", "k", stale).has_value());
+  EXPECT_EQ(Content("v", "k"), "again") << "a different ETag than listed: not expired";
   auto none = store_->DeleteObject("v", "missing", Expiring(found_at));
   ASSERT_TRUE(none.has_value());
   EXPECT_FALSE(none->delete_marker) << "expiry never adds a marker where there is no object";
