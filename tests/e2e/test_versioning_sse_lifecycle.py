@@ -249,7 +249,9 @@ class VersioningSseLifecycleWalkThrough(unittest.TestCase):
             return found
 
         by_cli = dict(requester=TEST_ARN, signature_version="SigV4", auth_type="AuthHeader")
-        find("REST.PUT.LOGGING_STATUS", http_status="200", **by_cli)
+        # The request that turned logging on arrived while the bucket had none: a change
+        # applies to the requests after it, so that one is not logged.
+        self.assertNotIn("REST.PUT.LOGGING_STATUS", {r.operation for r in records})
         find("REST.PUT.VERSIONING", request_uri=f"PUT /{SOURCE}?versioning HTTP/1.1",
              http_status="200", version_id="-", **by_cli)
         find("REST.GET.VERSIONING", request_uri=f"GET /{SOURCE}?versioning HTTP/1.1",
