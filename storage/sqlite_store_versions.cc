@@ -45,6 +45,23 @@ std::expected<StoredVersion, Error> ReadVersionRow(const Statement& row, std::st
   return version;
 }
 
+// Steps `stmt` (selecting LOGBUCKET_VERSION_COLUMNS) once: its next row, or nullopt at the end.
+std::expected<std::optional<StoredVersion>, Error> NextVersion(Statement& stmt,
+                                                               std::string_view bucket) {
+  auto row = stmt.Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  if (!*row) {
+    return std::nullopt;
+  }
+  auto version = ReadVersionRow(stmt, bucket);
+  if (!version) {
+    return std::unexpected(std::move(version.error()));
+  }
+  return std::move(*version);
+}
+
 Versioning ParseVersioning(std::string_view text) {
   if (text == "Enabled") {
     return Versioning::kEnabled;
@@ -164,18 +181,7 @@ std::expected<std::optional<StoredVersion>, Error> SelectVersionById(Database& d
     return std::unexpected(std::move(stmt.error()));
   }
   stmt->BindText(1, bucket).BindBlob(2, key).BindText(3, version_id);
-  auto row = stmt->Step();
-  if (!row) {
-    return std::unexpected(std::move(row.error()));
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  auto version = ReadVersionRow(*stmt, bucket);
-  if (!version) {
-    return std::unexpected(std::move(version.error()));
-  }
-  return std::move(*version);
+  return NextVersion(*stmt, bucket);
 }
 
 // The newest row of versions of bucket/key.
@@ -189,18 +195,7 @@ std::expected<std::optional<StoredVersion>, Error> SelectNewestVersion(Database&
     return std::unexpected(std::move(stmt.error()));
   }
   stmt->BindText(1, bucket).BindBlob(2, key);
-  auto row = stmt->Step();
-  if (!row) {
-    return std::unexpected(std::move(row.error()));
-  }
-  if (!*row) {
-    return std::nullopt;
-  }
-  auto version = ReadVersionRow(*stmt, bucket);
-  if (!version) {
-    return std::unexpected(std::move(version.error()));
-  }
-  return std::move(*version);
+  return NextVersion(*stmt, bucket);
 }
 
 // Removes a version row for good, adding its data file (if any) to `files`.
@@ -649,18 +644,14 @@ std::expected<VersionPage, Error> SqliteStore::ListVersions(
         .BindInt(3, older_than)
         .BindInt(4, static_cast<int64_t>(limit));
     while (true) {
-      auto row = stmt->Step();
-      if (!row) {
-        return std::unexpected(std::move(row.error()));
-      }
-      if (!*row) {
-        break;
-      }
-      auto version = ReadVersionRow(*stmt, bucket);
+      auto version = NextVersion(*stmt, bucket);
       if (!version) {
         return std::unexpected(std::move(version.error()));
       }
-      add_version(std::move(*version));
+      if (!*version) {
+        break;
+      }
+      add_version(std::move(**version));
     }
   }
 
@@ -689,18 +680,14 @@ std::expected<VersionPage, Error> SqliteStore::ListVersions(
     }
     std::vector<StoredVersion> versions;
     while (true) {
-      auto row = stmt->Step();
-      if (!row) {
-        return std::unexpected(std::move(row.error()));
-      }
-      if (!*row) {
-        break;
-      }
-      auto version = ReadVersionRow(*stmt, bucket);
+      auto version = NextVersion(*stmt, bucket);
       if (!version) {
         return std::unexpected(std::move(version.error()));
       }
-      versions.push_back(std::move(*version));
+      if (!*version) {
+        break;
+      }
+      versions.push_back(std::move(**version));
     }
     size_t i = 0;
     size_t j = 0;
