@@ -106,6 +106,9 @@ nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
   status["buckets"] = std::move(buckets);
   status["access_logging"] = access_log.StatusJson();
   status["lifecycle"] = lifecycle.StatusJson();
+  storage::SqliteStore::CommitStats commits = store.commit_stats();
+  status["storage"] = {{"object_writes", commits.writes},
+                       {"write_transactions", commits.transactions}};
   return status;
 }
 
@@ -170,6 +173,7 @@ int Run(int argc, char** argv) {
   server_options.host = c.server.listen_host;
   server_options.port = c.server.listen_port;
   server_options.threads = c.server.threads;
+  server_options.store_threads = c.server.store_threads;
   server_options.max_header_bytes = c.server.max_header_bytes;
   // Room for aws-chunked framing around the largest object.
   server_options.max_body_bytes =

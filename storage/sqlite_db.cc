@@ -259,4 +259,29 @@ std::expected<void, Error> Transaction::Commit() {
   return {};
 }
 
+std::expected<Savepoint, Error> Savepoint::Begin(Database& db) {
+  if (auto begun = RunCached(db, "SAVEPOINT scope"); !begun) {
+    return std::unexpected(std::move(begun.error()));
+  }
+  return Savepoint(&db);
+}
+
+Savepoint::~Savepoint() {
+  if (db_ != nullptr) {
+    // ROLLBACK TO undoes the scope but keeps the savepoint open; RELEASE then closes it.
+    (void)RunCached(*db_, "ROLLBACK TO scope");
+    (void)RunCached(*db_, "RELEASE scope");
+  }
+}
+
+std::expected<void, Error> Savepoint::Release() {
+  Database* db = std::exchange(db_, nullptr);
+  if (auto released = RunCached(*db, "RELEASE scope"); !released) {
+    (void)RunCached(*db, "ROLLBACK TO scope");
+    (void)RunCached(*db, "RELEASE scope");
+    return std::unexpected(std::move(released.error()));
+  }
+  return {};
+}
+
 }  // namespace logbucket::storage

@@ -136,4 +136,20 @@ class Transaction {
   Database* db_;  // null once committed or rolled back
 };
 
+// A nested scope inside an open transaction: SAVEPOINT on Begin; Release() keeps its changes
+// (they commit or roll back with the enclosing transaction); destruction without Release() rolls
+// back exactly what was done since Begin and leaves the enclosing transaction open.
+class Savepoint {
+ public:
+  static std::expected<Savepoint, Error> Begin(Database& db);
+  Savepoint(Savepoint&& other) noexcept : db_(other.db_) { other.db_ = nullptr; }
+  Savepoint& operator=(Savepoint&&) = delete;
+  ~Savepoint();
+  std::expected<void, Error> Release();
+
+ private:
+  explicit Savepoint(Database* db) : db_(db) {}
+  Database* db_;  // null once released or rolled back
+};
+
 }  // namespace logbucket::storage

@@ -334,6 +334,11 @@ SqliteStore::~SqliteStore() {
 
 const std::filesystem::path& SqliteStore::data_dir() const { return state_->options.data_dir; }
 
+SqliteStore::CommitStats SqliteStore::commit_stats() const {
+  GroupCommit::Stats stats = state_->group_commit.stats();
+  return {stats.transactions, stats.bodies};
+}
+
 std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket) {
   std::lock_guard lock(state_->mu);
   auto stmt = state_->db->Prepare(

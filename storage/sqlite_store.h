@@ -187,6 +187,14 @@ class SqliteStore {
   SqliteStore(const SqliteStore&) = delete;
   SqliteStore& operator=(const SqliteStore&) = delete;
 
+  // Object writes committed so far and the transactions that held them (concurrent writes share
+  // one: group commit), for /_logbucket/status.
+  struct CommitStats {
+    uint64_t transactions = 0;
+    uint64_t writes = 0;
+  };
+  CommitStats commit_stats() const;
+
   // --- Buckets -------------------------------------------------------------------------------
   // kBucketExists when the name is taken (by anyone). created_ms 0 means now.
   std::expected<void, Error> CreateBucket(const BucketRecord& bucket);

@@ -402,35 +402,30 @@ std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, 
     state_->Discard(data);
     return std::unexpected(std::move(data_ref.error()));
   }
-  auto replaced = [&]() -> std::expected<std::vector<std::string>, Error> {
-    std::lock_guard lock(state_->mu);
-    Database& db = *state_->db;
-    auto tx = Transaction::Begin(db);
-    if (!tx) {
-      return std::unexpected(std::move(tx.error()));
-    }
+  // Committed together with concurrent writes (group commit): returns once the transaction that
+  // holds this row has committed.
+  std::vector<std::string> replaced;
+  auto body = [&](Database& db) -> std::expected<void, Error> {
     auto old_files = PrepareReplace(state_->last_seq, db, record, condition);
     if (!old_files) {
-      return old_files;
+      return std::unexpected(std::move(old_files.error()));
     }
     if (auto blob = State::StoreBlob(db, data, *data_ref); !blob) {
-      return std::unexpected(std::move(blob.error()));
+      return blob;
     }
     if (auto stored = UpsertObject(db, record, *data_ref); !stored) {
       return std::unexpected(std::move(stored.error()));
     }
-    if (auto committed = tx->Commit(); !committed) {
-      return std::unexpected(std::move(committed.error()));
-    }
-    return old_files;
-  }();
-  if (!replaced) {
+    replaced = std::move(*old_files);
+    return {};
+  };
+  if (auto committed = state_->group_commit.Run(state_->mu, *state_->db, body); !committed) {
     state_->Discard(data);  // removes the installed file: nothing changed
-    return std::unexpected(std::move(replaced.error()));
+    return std::unexpected(std::move(committed.error()));
   }
   State::Adopt(data);
-  if (!replaced->empty()) {
-    state_->RemoveDataFiles(*replaced);
+  if (!replaced.empty()) {
+    state_->RemoveDataFiles(replaced);
   }
   return record;
 }

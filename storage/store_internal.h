@@ -31,6 +31,7 @@
 #include "storage/bucket_cache.h"
 #include "storage/data_files.h"
 #include "storage/error.h"
+#include "storage/group_commit.h"
 #include "storage/sqlite_db.h"
 #include "storage/sqlite_store.h"
 #include "storage/types.h"
@@ -73,6 +74,9 @@ struct SqliteStore::State {
   UniqueFd lock_fd;
   std::mutex mu;  // guards db and bucket_cache (see the file comment)
   std::unique_ptr<Database> db;
+  // Batches concurrent object writes into shared transactions (see group_commit.h); its leader
+  // takes mu for the batch.
+  GroupCommit group_commit;
   BucketCache bucket_cache;  // follows db's write generation of buckets and bucket_settings
   // Set when a data file that no row references could not be removed: the next Open() must sweep.
   std::atomic<bool> leaked_files{false};

@@ -11,6 +11,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/detect_ssl.hpp>
 #include <csignal>
@@ -83,6 +84,9 @@ struct Server::State {
   SessionRegistry registry;
   asio::io_context io;
   asio::strand<asio::io_context::executor_type> control;  // acceptor, signals, shutdown
+  // Runs BodySink::Finish for the sessions (ServerOptions::store_threads); none when 0. Declared
+  // after `io` (destroyed first) and joined by Run() once every session has ended.
+  std::optional<asio::thread_pool> store_pool;
   tcp::acceptor acceptor;
   tcp::acceptor tls_acceptor;                       // open only with a separate TLS listener
   std::unique_ptr<asio::ssl::context> tls_context;  // set when TLS is configured
@@ -94,7 +98,8 @@ struct Server::State {
 
 template <typename Stream, typename... StreamArgs>
 void Server::State::StartSession(beast::flat_buffer buffer, StreamArgs&&... stream_args) {
-  SessionContext context{options, handler, access_log, admin, registry, stopping};
+  SessionContext context{options, handler, access_log, admin, registry, stopping,
+                         store_pool ? &*store_pool : nullptr};
   auto session = std::make_shared<Session<Stream>>(std::move(buffer), context,
                                                    std::forward<StreamArgs>(stream_args)...);
   registry.Add(session);
@@ -267,10 +272,14 @@ void Server::Run(bool handle_signals) {
       }
     }
   };
+  if (s.options.store_threads > 0) {
+    s.store_pool.emplace(static_cast<size_t>(s.options.store_threads));
+  }
   std::vector<std::thread> threads;
   for (int i = 1; i < ThreadCount(s.options.threads); ++i) threads.emplace_back(run);
   run();
   for (auto& thread : threads) thread.join();
+  if (s.store_pool) s.store_pool->join();
   HttpLogger()->info("server stopped");
 }
 

@@ -355,15 +355,6 @@ asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::
   const ServerOptions& options = context_.options;
   Parser& parser = *exchange.parser;
   // The sink's own methods are guarded: an exception there must not cross the coroutine.
-  auto finish = [&]() -> s3::Response {
-    try {
-      return sink.Finish();
-    } catch (const std::exception& e) {
-      HttpLogger()->error("request {}: body sink Finish threw: {}", exchange.head.request_id,
-                          e.what());
-      return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
-    }
-  };
   auto abort = [&](const s3::S3Error& error) -> s3::Response {
     exchange.must_close = true;
     try {
@@ -388,7 +379,7 @@ asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::
         stream_, asio::buffer(kContinueResponse.data(), kContinueResponse.size()), kAwait);
     if (ec) co_return abort(s3::S3Error(s3::ErrorCode::kIncompleteBody));
   }
-  if (!exchange.has_body) co_return finish();
+  if (!exchange.has_body) co_return co_await FinishBody(exchange, sink);
   if (!parser.chunked() && parser.content_length()) {
     co_return co_await FeedLengthBody(exchange, sink, *parser.content_length());
   }
@@ -425,7 +416,7 @@ asio::awaitable<s3::Response> Session<Stream>::FeedBody(Exchange& exchange, s3::
     }
   }
   exchange.measurements.last_request_byte = SteadyClock::now();
-  co_return finish();
+  co_return co_await FinishBody(exchange, sink);
 }
 
 template <typename Stream>
@@ -502,13 +493,31 @@ asio::awaitable<s3::Response> Session<Stream>::FeedLengthBody(Exchange& exchange
     }
   }
   exchange.measurements.last_request_byte = SteadyClock::now();
-  try {
-    co_return sink.Finish();
-  } catch (const std::exception& e) {
-    HttpLogger()->error("request {}: body sink Finish threw: {}", exchange.head.request_id,
-                        e.what());
-    co_return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
-  }
+  co_return co_await FinishBody(exchange, sink);
+}
+
+template <typename Stream>
+asio::awaitable<s3::Response> Session<Stream>::FinishBody(Exchange& exchange,
+                                                          s3::BodySink& sink) {
+  // Guarded: an exception from the sink must not cross the coroutine (or the pool's thread).
+  auto finish = [this, &exchange, &sink]() -> s3::Response {
+    try {
+      return sink.Finish();
+    } catch (const std::exception& e) {
+      HttpLogger()->error("request {}: body sink Finish threw: {}", exchange.head.request_id,
+                          e.what());
+      return SafeTransportError(exchange.head, s3::S3Error(s3::ErrorCode::kInternalError));
+    }
+  };
+  // No read or write is pending while Finish runs (a multipart completion can take long): no
+  // deadline may cut the connection meanwhile; WriteResponse sets its own.
+  Tcp().expires_never();
+  if (context_.store_pool == nullptr) co_return finish();
+  // The session's coroutine is suspended until Finish returns, so the sink and the exchange are
+  // touched by one thread at a time; the pool's completion resumes it on its strand.
+  co_return co_await asio::co_spawn(
+      context_.store_pool->get_executor(),
+      [&finish]() -> asio::awaitable<s3::Response> { co_return finish(); }, asio::use_awaitable);
 }
 
 template <typename Stream>

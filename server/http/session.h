@@ -22,6 +22,7 @@
 #include <atomic>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/buffer_body.hpp>
@@ -80,6 +81,9 @@ struct SessionContext {
   // Set when the server shuts down: read directly (not only through RequestClose, which waits
   // for the strand) so that a response being prepared already says "Connection: close".
   const std::atomic<bool>& stopping;
+  // Where BodySink::Finish runs (a storage commit may block): the session awaits it there and
+  // resumes on its strand. Null: Finish runs on the session's I/O thread.
+  boost::asio::thread_pool* store_pool;
 };
 
 using PlainStream = boost::beast::tcp_stream;
@@ -133,6 +137,8 @@ class Session final : public SessionBase, public std::enable_shared_from_this<Se
   boost::asio::awaitable<bool> AnswerBadHeader(Exchange& exchange, boost::beast::error_code error);
   s3::Response StartRequest(Exchange& exchange, s3::Dispatch& dispatch);
   boost::asio::awaitable<s3::Response> FeedBody(Exchange& exchange, s3::BodySink& sink);
+  // Runs sink.Finish() (on context_.store_pool when there is one) and resumes on the strand.
+  boost::asio::awaitable<s3::Response> FinishBody(Exchange& exchange, s3::BodySink& sink);
   // Reads and discards a body nobody wants; false when it is too large or could not be read.
   boost::asio::awaitable<bool> DrainBody(Exchange& exchange);
   // Reads a Content-Length body straight from the connection (leftover header bytes first).

@@ -30,6 +30,7 @@ std::map<std::string, Sample> Samples() {
   return {
       {"server.listen", {"0.0.0.0:9100", "0.0.0.0:9100"}},
       {"server.threads", {"7", "7"}},
+      {"server.store_threads", {"3", "3"}},
       {"server.domain", {"s3.example.test", "s3.example.test"}},
       {"server.max_header_bytes", {"32768", "32KiB"}},
       {"server.max_object_bytes", {"1GiB", "1GiB"}},
