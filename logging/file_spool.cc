@@ -26,65 +26,7 @@ constexpr std::string_view kActiveSuffix = ".active";
 constexpr std::string_view kSealedSuffix = ".sealed";
 constexpr std::string_view kDoneSuffix = ".done";
 constexpr std::string_view kSequenceFile = "sequence";
-constexpr std::string_view kEntryVersion = "1";
 constexpr auto kDropWarningInterval = std::chrono::seconds(10);
-
-// Metadata fields of an entry are percent-encoded so that no tab, newline or NUL (the entry's
-// separators and the spool's torn-slot marker) and no '%' remain raw: prefixes come from clients
-// and may hold any byte.
-void AppendEscapedMeta(std::string& out, std::string_view value) {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F || c == '%') {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-}
-
-std::string EscapeMeta(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  AppendEscapedMeta(out, value);
-  return out;
-}
-
-// A line may be spooled when it holds no line break and no NUL (see the write protocol).
-bool IsSpoolableLine(std::string_view text) {
-  return text.empty() || (std::memchr(text.data(), '\n', text.size()) == nullptr &&
-                          std::memchr(text.data(), '\r', text.size()) == nullptr &&
-                          std::memchr(text.data(), '\0', text.size()) == nullptr);
-}
-
-std::optional<std::string> UnescapeMeta(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-    i += 2;
-  }
-  return out;
-}
 
 template <typename Int>
 std::optional<Int> ParseInt(std::string_view text) {
@@ -94,20 +36,6 @@ std::optional<Int> ParseInt(std::string_view text) {
     return std::nullopt;
   }
   return value;
-}
-
-// A stored millisecond count as a time point; nullopt beyond what system_clock's 64-bit
-// nanosecond count holds (1677-09-21 .. 2262-04-11), which would overflow.
-std::optional<std::chrono::system_clock::time_point> TimeFromMillis(int64_t millis) {
-  using std::chrono::duration_cast;
-  using std::chrono::milliseconds;
-  using Duration = std::chrono::system_clock::duration;
-  constexpr int64_t kMax = duration_cast<milliseconds>(Duration::max()).count();
-  constexpr int64_t kMin = duration_cast<milliseconds>(Duration::min()).count();
-  if (millis > kMax || millis < kMin) {
-    return std::nullopt;
-  }
-  return std::chrono::system_clock::time_point(duration_cast<Duration>(milliseconds(millis)));
 }
 
 bool EndsWith(std::string_view s, std::string_view suffix) {
@@ -196,34 +124,6 @@ void SaturatingSub(std::atomic<uint64_t>& value, uint64_t amount) {
 
 uint64_t RoundUp(uint64_t value, uint64_t step) { return (value + step - 1) / step * step; }
 
-void EncodeSpoolEntryInto(std::string& out, const SpoolEntry& entry) {
-  const int64_t event_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(entry.event_time.time_since_epoch())
-          .count();
-  // "<version>\t<target>\t<prefix>\t<S|P>\t<E|D>\t<account>\t<region>\t<event ms>\t<line>\n"
-  out.reserve(out.size() + entry.target_bucket.size() + entry.target_prefix.size() +
-              entry.source_account.size() + entry.source_region.size() + entry.line.size() + 48);
-  out.append(kEntryVersion);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.target_bucket);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.target_prefix);
-  out.push_back('\t');
-  out.push_back(entry.key_format == KeyFormat::kSimplePrefix ? 'S' : 'P');
-  out.push_back('\t');
-  out.push_back(entry.date_source == PartitionDateSource::kEventTime ? 'E' : 'D');
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.source_account);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.source_region);
-  out.push_back('\t');
-  const fmt::format_int millis(event_ms);
-  out.append(millis.data(), millis.size());
-  out.push_back('\t');
-  out.append(entry.line);
-  out.push_back('\n');
-}
-
 }  // namespace
 
 WriterPreferringMutex::WriterPreferringMutex() {
@@ -270,63 +170,6 @@ struct FileSpool::BucketState {
   std::atomic<uint64_t> pending_bytes{0};
   std::atomic<uint64_t> dropped_records{0};
 };
-
-std::string EncodeSpoolEntry(const SpoolEntry& entry) {
-  std::string out;
-  EncodeSpoolEntryInto(out, entry);
-  return out;
-}
-
-std::optional<SpoolEntry> DecodeSpoolEntry(std::string_view line) {
-  if (!line.empty() && line.back() == '\n') {
-    line.remove_suffix(1);
-  }
-  std::vector<std::string_view> parts;
-  for (int i = 0; i < 8; ++i) {
-    const std::size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) {
-      return std::nullopt;
-    }
-    parts.push_back(line.substr(0, tab));
-    line.remove_prefix(tab + 1);
-  }
-  if (parts[0] != kEntryVersion || !IsSpoolableLine(line)) {
-    return std::nullopt;
-  }
-  SpoolEntry entry;
-  auto target = UnescapeMeta(parts[1]);
-  auto prefix = UnescapeMeta(parts[2]);
-  auto account = UnescapeMeta(parts[5]);
-  auto region = UnescapeMeta(parts[6]);
-  const auto event_ms = ParseInt<int64_t>(parts[7]);
-  const auto event_time = event_ms ? TimeFromMillis(*event_ms) : std::nullopt;
-  if (!target || !prefix || !account || !region || !event_time) {
-    return std::nullopt;
-  }
-  if ((parts[3] != "S" && parts[3] != "P") || (parts[4] != "E" && parts[4] != "D")) {
-    return std::nullopt;
-  }
-  entry.target_bucket = std::move(*target);
-  entry.target_prefix = std::move(*prefix);
-  entry.key_format = parts[3] == "S" ? KeyFormat::kSimplePrefix : KeyFormat::kPartitionedPrefix;
-  entry.date_source =
-      parts[4] == "E" ? PartitionDateSource::kEventTime : PartitionDateSource::kDeliveryTime;
-  entry.source_account = std::move(*account);
-  entry.source_region = std::move(*region);
-  entry.event_time = *event_time;
-  entry.line = std::string(line);
-  return entry;
-}
-
-bool IsSpoolableBucketName(std::string_view bucket) {
-  if (bucket.empty() || bucket.size() > 200 || bucket.front() == '.') {
-    return false;
-  }
-  return std::all_of(bucket.begin(), bucket.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_';
-  });
-}
 
 FileSpool::FileSpool(fs::path dir, uint64_t max_bytes)
     : dir_(std::move(dir)), max_bytes_(max_bytes) {}
@@ -524,7 +367,7 @@ AppendResult FileSpool::Append(const std::string& source_bucket, const SpoolEntr
   std::string failure;
   if (!IsSpoolableBucketName(source_bucket) || !IsSpoolableLine(entry.line)) {
     failure = "bucket name or record not spoolable";
-  } else if (EncodeSpoolEntryInto(encoded, entry); encoded.size() > kSegmentMaxBytes) {
+  } else if (AppendSpoolEntry(encoded, entry); encoded.size() > kSegmentMaxBytes) {
     failure = "record larger than a spool segment";
   }
   const uint64_t size = encoded.size();
@@ -681,7 +524,7 @@ std::expected<SegmentContents, std::string> FileSpool::ReadSegment(
   });
   if (const auto done = ReadWholeFile(DonePath(segment))) {
     ForEachCompleteLine(*done, [&](std::string_view line) {
-      if (auto id = UnescapeMeta(line)) {
+      if (auto id = UnescapeSpoolField(line)) {
         contents.done.insert(std::move(*id));
       }
     });
@@ -696,7 +539,7 @@ std::expected<void, std::string> FileSpool::MarkDone(const SealedSegment& segmen
   if (fd < 0) {
     return std::unexpected(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   }
-  const bool ok = WriteOnce(fd, EscapeMeta(object_id) + "\n");
+  const bool ok = WriteOnce(fd, EscapeSpoolField(object_id) + "\n");
   const int saved_errno = errno;
   ::close(fd);
   if (!ok) {

@@ -51,31 +51,9 @@
 #include <string_view>
 #include <vector>
 
-#include "logging/logging_configuration.h"
+#include "logging/file_spool_entry.h"
 
 namespace logbucket::logging {
-
-struct SpoolEntry {
-  std::string target_bucket;
-  std::string target_prefix;
-  KeyFormat key_format = KeyFormat::kSimplePrefix;
-  PartitionDateSource date_source = PartitionDateSource::kEventTime;
-  std::string source_account;
-  std::string source_region;
-  std::chrono::system_clock::time_point event_time;
-  std::string line;  // a formatted access-log line; must not contain '\n', '\r' or NUL
-
-  bool operator==(const SpoolEntry&) const = default;
-};
-
-// One entry as a spool line (with its '\n') and back. The encoding holds no NUL and no other
-// '\n'. Decoding fails on a malformed line, including an event time outside what a
-// system_clock::time_point holds (1677..2262).
-std::string EncodeSpoolEntry(const SpoolEntry& entry);
-std::optional<SpoolEntry> DecodeSpoolEntry(std::string_view line);
-
-// Whether `bucket` may name a spool file: 1 to 200 bytes of [A-Za-z0-9._-], not starting with '.'.
-bool IsSpoolableBucketName(std::string_view bucket);
 
 struct SealedSegment {
   std::filesystem::path path;
