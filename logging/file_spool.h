@@ -8,19 +8,20 @@
 // steps (so a store into it never faults on a full disk) and that is mapped MAP_SHARED once, at
 // its maximum size. An append reserves a slot [offset, offset + size) with a compare-and-swap on
 // the segment's used size, copies the entry without its final '\n' into the mapping, and stores
-// the '\n' last; no system call, no exclusive lock. Once Append returns, the record is in the
+// the '\n' last; no system call (but one posix_fallocate per growth step), no exclusive lock.
+// Once Append returns, the record is in the
 // page cache and survives a kill -9 of the process (no fsync, so not necessarily a power loss).
 // The file beyond what was written is zero-filled, and a slot whose writer died keeps a NUL in
 // its last byte. Reading (Open, ReadSegment) therefore splits the file on '\n' and takes, in each
 // piece, the bytes after its last NUL (NULs before them are slots of writers that died, whose
 // requests were never acknowledged); a last piece without '\n' is ignored.
+// Open() seals active segments left by a crash, cut after their last '\n'.
 // Sealing waits for the appends in flight, truncates the file to its used size, unmaps it and
 // renames it to "<sequence>-<seal time ms>-<bucket>.sealed": a normally sealed segment holds only
 // complete lines. Sealed segments are immutable and their name is what delivery derives object
 // keys from. A segment that reaches kSegmentMaxBytes is sealed by the append that finds it full
 // (seal time: that entry's event time). Next to a sealed segment, "<name>.done" lists the log
-// objects already written from it, so a partly delivered segment resumes where it stopped. Open()
-// seals active segments left by a crash.
+// objects already written from it, so a partly delivered segment resumes where it stopped.
 // Bucket names become file names only when they are plain DNS-style names (see
 // IsSpoolableBucketName); records of other buckets are refused.
 // The total size is bounded (max_bytes): beyond it records are dropped and counted per bucket, as
@@ -29,10 +30,10 @@
 // the page cache), so a busy active segment adds about kSegmentGrowthBytes to the resident set.
 //
 // Thread-safety: Append and Seal may be called concurrently from any thread; appends of any
-// buckets run in parallel (a shared lock, atomics), sealing and a bucket's first record take the
-// lock exclusively. The reading side (ListSealed, ReadSegment, MarkDone, Forget) is meant for one
-// delivery at a time, which the caller serializes; it never touches active segments, so it runs
-// concurrently with Append.
+// buckets run in parallel (a shared lock, atomics); sealing, creating an active segment (a
+// bucket's first record after a seal) and Reset take the lock exclusively. The reading side
+// (ListSealed, ReadSegment, MarkDone, Forget) is meant for one delivery at a time, which the
+// caller serializes; it never touches active segments, so it runs concurrently with Append.
 #pragma once
 
 #include <pthread.h>
