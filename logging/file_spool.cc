@@ -148,7 +148,7 @@ struct FileSpool::ActiveSegment {
   int fd = -1;
   char* base = nullptr;
   std::atomic<uint64_t> used{0};       // never above allocated
-  std::atomic<uint64_t> allocated{0};  // grows in kSegmentGrowthBytes steps under grow_mu
+  std::atomic<uint64_t> allocated{0};  // grows under grow_mu (see kSegmentFirstBytes)
   std::mutex grow_mu;                  // one posix_fallocate at a time; guards released
   uint64_t released = 0;               // [0, released) was dropped from the mapping
 
@@ -334,7 +334,8 @@ FileSpool::Reserve FileSpool::ReserveSlot(ActiveSegment& segment, uint64_t size,
       std::lock_guard grow_lock(segment.grow_mu);
       const uint64_t allocated = segment.allocated.load(std::memory_order_relaxed);
       if (end > allocated) {
-        const uint64_t target = std::min(kSegmentMaxBytes, RoundUp(end, kSegmentGrowthBytes));
+        const uint64_t step = std::clamp(allocated, kSegmentFirstBytes, kSegmentGrowthBytes);
+        const uint64_t target = std::min(kSegmentMaxBytes, RoundUp(end, step));
         // Real blocks, not a sparse size: a store into an unbacked page of a full disk would kill
         // the server with SIGBUS. On failure nothing is reserved and no slot is touched (the file
         // may have grown, zero-filled: readers ignore that).

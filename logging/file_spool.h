@@ -5,20 +5,19 @@
 // key format, date source, source account and region, event time, the formatted record). Encoded
 // entries never contain '\n' or NUL.
 // Write protocol: the active segment is a file whose blocks are reserved with posix_fallocate in
-// steps (so a store into it never faults on a full disk) and that is mapped MAP_SHARED once, at
-// its maximum size. An append reserves a slot [offset, offset + size) with a compare-and-swap on
-// the segment's used size, copies the entry without its final '\n' into the mapping, and stores
-// the '\n' last; no system call (but one posix_fallocate per growth step), no exclusive lock.
-// Once Append returns, the record is in the
-// page cache and survives a kill -9 of the process (no fsync, so not necessarily a power loss).
-// The file beyond what was written is zero-filled, and a slot whose writer died keeps a NUL in
-// its last byte. Reading (Open, ReadSegment) therefore splits the file on '\n' and takes, in each
-// piece, the bytes after its last NUL (NULs before them are slots of writers that died, whose
-// requests were never acknowledged); a last piece without '\n' is ignored.
-// Open() seals active segments left by a crash, cut after their last '\n'.
-// Sealing waits for the appends in flight, truncates the file to its used size, unmaps it and
-// renames it to "<sequence>-<seal time ms>-<bucket>.sealed": a normally sealed segment holds only
-// complete lines. Sealed segments are immutable and their name is what delivery derives object
+// growing steps (so a store into it never needs an allocation on a full disk) and that is mapped
+// MAP_SHARED once, at its maximum size. An append reserves a slot [offset, offset + size) with a
+// compare-and-swap on the segment's used size, copies the entry without its final '\n' into the
+// mapping, and stores the '\n' last; no system call (but one posix_fallocate per growth step), no
+// exclusive lock. Once Append returns, the record is in the page cache and survives a kill -9 of
+// the process (no fsync, so not necessarily a power loss). The file beyond what was written is
+// zero-filled, and a slot whose writer died keeps a NUL in its last byte. Reading (Open,
+// ReadSegment) therefore splits the file on '\n' and takes, in each piece, the bytes after its last
+// NUL (NULs before them are slots of writers that died, whose requests were never acknowledged); a
+// last piece without '\n' is ignored. Open() seals active segments left by a crash, cut after their
+// last '\n'. Sealing waits for the appends in flight, truncates the file to its used size, unmaps
+// it and renames it to "<sequence>-<seal time ms>-<bucket>.sealed": a normally sealed segment holds
+// only complete lines. Sealed segments are immutable and their name is what delivery derives object
 // keys from. A segment that reaches kSegmentMaxBytes is sealed by the append that finds it full
 // (seal time: that entry's event time). Next to a sealed segment, "<name>.done" lists the log
 // objects already written from it, so a partly delivered segment resumes where it stopped.
@@ -77,8 +76,10 @@ struct SpoolBucketCounters {
 
 enum class AppendResult { kAppended, kDropped };
 
-// Largest active segment, and the step in which its disk blocks are reserved.
+// Largest active segment, and how its disk blocks are reserved: first kSegmentFirstBytes, then
+// doubling up to steps of kSegmentGrowthBytes (so that a quiet bucket holds little disk).
 inline constexpr uint64_t kSegmentMaxBytes = uint64_t{8} << 20;
+inline constexpr uint64_t kSegmentFirstBytes = uint64_t{16} << 10;
 inline constexpr uint64_t kSegmentGrowthBytes = uint64_t{256} << 10;
 
 // A reader-writer lock whose waiting writer holds off new readers, so that sealing is never
@@ -111,7 +112,7 @@ class FileSpool {
   std::expected<void, std::string> Open(std::chrono::system_clock::time_point now);
 
   // Appends one entry to `source_bucket`'s active segment (a copy into its mapping; a system call
-  // only when the segment is created, grows by kSegmentGrowthBytes, or is full and sealed).
+  // only when the segment is created, grows, or is full and sealed).
   AppendResult Append(const std::string& source_bucket, const SpoolEntry& entry);
 
   // Seals the active segment of `source_bucket`, or of every bucket; empty ones are removed.

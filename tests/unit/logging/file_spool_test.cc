@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include <csignal>
 #include <fstream>
@@ -304,6 +305,29 @@ TEST(FileSpoolTest, NormallySealedSegmentsHoldExactlyTheEncodedEntries) {
   const auto sealed = spool.ListSealed("src");
   ASSERT_EQ(sealed.size(), 1u);
   EXPECT_EQ(ReadFile(sealed[0].path), expected);
+}
+
+// The active file has real blocks (not a sparse size: a store into a hole on a full disk would be
+// SIGBUS) reserved in growing steps, so a quiet bucket holds little disk.
+TEST(FileSpoolTest, ActiveSegmentsReserveRealBlocksInGrowingSteps) {
+  TempDir dir;
+  FileSpool spool(dir.path(), uint64_t{1} << 30);
+  ASSERT_TRUE(spool.Open(TestTime()));
+  ASSERT_EQ(spool.Append("src", Entry("one")), AppendResult::kAppended);
+  const auto path = dir.path() / "src.active";
+  struct stat st {};
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), kSegmentFirstBytes);
+  EXPECT_GE(static_cast<uint64_t>(st.st_blocks) * 512, kSegmentFirstBytes);
+  const std::string line(kSegmentFirstBytes, 'z');
+  ASSERT_EQ(spool.Append("src", Entry(line)), AppendResult::kAppended);
+  ASSERT_EQ(::stat(path.c_str(), &st), 0);
+  EXPECT_EQ(static_cast<uint64_t>(st.st_size), 2 * kSegmentFirstBytes);
+  EXPECT_GE(static_cast<uint64_t>(st.st_blocks) * 512, 2 * kSegmentFirstBytes);
+  spool.Seal("src", TestTime());
+  const auto sealed = spool.ListSealed("src");
+  ASSERT_EQ(sealed.size(), 1u);
+  EXPECT_EQ(Lines(spool, sealed[0]), (std::vector<std::string>{"one", line}));
 }
 
 // Segments as a crash leaves them: torn slots (a NUL in their last byte) among complete entries,
