@@ -2,6 +2,8 @@
 
 #include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -9,6 +11,8 @@
 #include <charconv>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <shared_mutex>
 #include <system_error>
 
 #include "logging/diagnostics.h"
@@ -22,62 +26,7 @@ constexpr std::string_view kActiveSuffix = ".active";
 constexpr std::string_view kSealedSuffix = ".sealed";
 constexpr std::string_view kDoneSuffix = ".done";
 constexpr std::string_view kSequenceFile = "sequence";
-constexpr std::string_view kEntryVersion = "1";
 constexpr auto kDropWarningInterval = std::chrono::seconds(10);
-
-// Metadata fields of an entry are percent-encoded so that no tab or newline (the entry's
-// separators) and no '%' remain raw: prefixes come from clients and may hold any byte.
-void AppendEscapedMeta(std::string& out, std::string_view value) {
-  constexpr char kHex[] = "0123456789ABCDEF";
-  for (char ch : value) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c == 0x7F || c == '%') {
-      out.push_back('%');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 0x0F]);
-    } else {
-      out.push_back(ch);
-    }
-  }
-}
-
-std::string EscapeMeta(std::string_view value) {
-  std::string out;
-  out.reserve(value.size());
-  AppendEscapedMeta(out, value);
-  return out;
-}
-
-bool HasLineBreak(std::string_view text) {
-  return !text.empty() && (std::memchr(text.data(), '\n', text.size()) != nullptr ||
-                           std::memchr(text.data(), '\r', text.size()) != nullptr);
-}
-
-std::optional<std::string> UnescapeMeta(std::string_view text) {
-  auto hex = [](char c) -> int {
-    if (c >= '0' && c <= '9') {
-      return c - '0';
-    }
-    if (c >= 'A' && c <= 'F') {
-      return c - 'A' + 10;
-    }
-    return -1;
-  };
-  std::string out;
-  out.reserve(text.size());
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out.push_back(text[i]);
-      continue;
-    }
-    if (i + 2 >= text.size() || hex(text[i + 1]) < 0 || hex(text[i + 2]) < 0) {
-      return std::nullopt;
-    }
-    out.push_back(static_cast<char>(hex(text[i + 1]) * 16 + hex(text[i + 2])));
-    i += 2;
-  }
-  return out;
-}
 
 template <typename Int>
 std::optional<Int> ParseInt(std::string_view text) {
@@ -112,11 +61,11 @@ std::optional<SealedSegment> ParseSealedName(const fs::path& path) {
   const auto sequence = ParseInt<uint64_t>(stem.substr(0, first));
   const auto millis = ParseInt<int64_t>(stem.substr(first + 1, second - first - 1));
   const std::string_view bucket = stem.substr(second + 1);
-  if (!sequence || !millis || !IsSpoolableBucketName(bucket)) {
+  const auto seal_time = millis ? TimeFromMillis(*millis) : std::nullopt;
+  if (!sequence || !seal_time || !IsSpoolableBucketName(bucket)) {
     return std::nullopt;
   }
-  return SealedSegment{path, std::string(bucket), *sequence,
-                       std::chrono::system_clock::time_point(std::chrono::milliseconds(*millis))};
+  return SealedSegment{path, std::string(bucket), *sequence, *seal_time};
 }
 
 fs::path DonePath(const SealedSegment& segment) {
@@ -134,106 +83,107 @@ bool WriteOnce(int fd, std::string_view data) {
   return n == static_cast<ssize_t>(data.size());
 }
 
+std::optional<std::string> ReadWholeFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) {
+    return std::nullopt;
+  }
+  return text;
+}
+
+// Calls on_line with each complete entry of a segment's bytes, without its '\n': the bytes
+// after the last NUL of each '\n'-terminated piece (NULs mark slots whose writer died before
+// storing its '\n'); a last piece without '\n' (torn, or the zero-filled tail) is ignored.
+template <typename OnLine>
+void ForEachCompleteLine(std::string_view content, OnLine&& on_line) {
+  std::size_t start = 0;
+  while (start < content.size()) {
+    const std::size_t newline = content.find('\n', start);
+    if (newline == std::string_view::npos) {
+      return;
+    }
+    std::string_view piece = content.substr(start, newline - start);
+    if (const std::size_t nul = piece.rfind('\0'); nul != std::string_view::npos) {
+      piece.remove_prefix(nul + 1);
+    }
+    on_line(piece);
+    start = newline + 1;
+  }
+}
+
+void SaturatingSub(std::atomic<uint64_t>& value, uint64_t amount) {
+  uint64_t current = value.load(std::memory_order_relaxed);
+  while (!value.compare_exchange_weak(current, current - std::min(current, amount),
+                                      std::memory_order_relaxed)) {
+  }
+}
+
+uint64_t RoundUp(uint64_t value, uint64_t step) { return (value + step - 1) / step * step; }
+
 }  // namespace
 
+WriterPreferringMutex::WriterPreferringMutex() {
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  pthread_rwlock_init(&lock_, &attr);
+  pthread_rwlockattr_destroy(&attr);
+}
+
+WriterPreferringMutex::~WriterPreferringMutex() { pthread_rwlock_destroy(&lock_); }
+void WriterPreferringMutex::lock() { pthread_rwlock_wrlock(&lock_); }
+void WriterPreferringMutex::unlock() { pthread_rwlock_unlock(&lock_); }
+void WriterPreferringMutex::lock_shared() { pthread_rwlock_rdlock(&lock_); }
+void WriterPreferringMutex::unlock_shared() { pthread_rwlock_unlock(&lock_); }
+
+// An active segment: `fd` mapped at `base` for kSegmentMaxBytes; [0, allocated) has disk blocks,
+// [0, used) is reserved by appenders. Created, sealed and closed under FileSpool::mu_ held
+// exclusively; appenders (mu_ held shared) touch only the atomics, grow_mu and their own slots.
 struct FileSpool::ActiveSegment {
   fs::path path;
-  std::mutex mu;  // guards fd and size: one writer at a time, and sealing waits for it
-  int fd = -1;    // -1 once sealed or closed: an appender then takes the bucket's new segment
-  uint64_t size = 0;
+  int fd = -1;
+  char* base = nullptr;
+  std::atomic<uint64_t> used{0};       // never above allocated
+  std::atomic<uint64_t> allocated{0};  // grows under grow_mu (see kSegmentFirstBytes)
+  std::mutex grow_mu;                  // one posix_fallocate at a time; guards released
+  uint64_t released = 0;               // [0, released) was dropped from the mapping
+
+  ~ActiveSegment() {
+    if (base != nullptr) {
+      ::munmap(base, kSegmentMaxBytes);
+    }
+    if (fd >= 0) {
+      ::close(fd);
+    }
+  }
 };
 
-std::string EncodeSpoolEntry(const SpoolEntry& entry) {
-  const int64_t event_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(entry.event_time.time_since_epoch())
-          .count();
-  // "<version>\t<target>\t<prefix>\t<S|P>\t<E|D>\t<account>\t<region>\t<event ms>\t<line>\n"
-  std::string out;
-  out.reserve(entry.target_bucket.size() + entry.target_prefix.size() +
-              entry.source_account.size() + entry.source_region.size() + entry.line.size() + 48);
-  out.append(kEntryVersion);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.target_bucket);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.target_prefix);
-  out.push_back('\t');
-  out.push_back(entry.key_format == KeyFormat::kSimplePrefix ? 'S' : 'P');
-  out.push_back('\t');
-  out.push_back(entry.date_source == PartitionDateSource::kEventTime ? 'E' : 'D');
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.source_account);
-  out.push_back('\t');
-  AppendEscapedMeta(out, entry.source_region);
-  out.push_back('\t');
-  const fmt::format_int millis(event_ms);
-  out.append(millis.data(), millis.size());
-  out.push_back('\t');
-  out.append(entry.line);
-  out.push_back('\n');
-  return out;
-}
-
-std::optional<SpoolEntry> DecodeSpoolEntry(std::string_view line) {
-  if (!line.empty() && line.back() == '\n') {
-    line.remove_suffix(1);
-  }
-  std::vector<std::string_view> parts;
-  for (int i = 0; i < 8; ++i) {
-    const std::size_t tab = line.find('\t');
-    if (tab == std::string_view::npos) {
-      return std::nullopt;
-    }
-    parts.push_back(line.substr(0, tab));
-    line.remove_prefix(tab + 1);
-  }
-  if (parts[0] != kEntryVersion || line.find('\n') != std::string_view::npos) {
-    return std::nullopt;
-  }
-  SpoolEntry entry;
-  auto target = UnescapeMeta(parts[1]);
-  auto prefix = UnescapeMeta(parts[2]);
-  auto account = UnescapeMeta(parts[5]);
-  auto region = UnescapeMeta(parts[6]);
-  const auto event_ms = ParseInt<int64_t>(parts[7]);
-  if (!target || !prefix || !account || !region || !event_ms) {
-    return std::nullopt;
-  }
-  if ((parts[3] != "S" && parts[3] != "P") || (parts[4] != "E" && parts[4] != "D")) {
-    return std::nullopt;
-  }
-  entry.target_bucket = std::move(*target);
-  entry.target_prefix = std::move(*prefix);
-  entry.key_format = parts[3] == "S" ? KeyFormat::kSimplePrefix : KeyFormat::kPartitionedPrefix;
-  entry.date_source =
-      parts[4] == "E" ? PartitionDateSource::kEventTime : PartitionDateSource::kDeliveryTime;
-  entry.source_account = std::move(*account);
-  entry.source_region = std::move(*region);
-  entry.event_time = std::chrono::system_clock::time_point(std::chrono::milliseconds(*event_ms));
-  entry.line = std::string(line);
-  return entry;
-}
-
-bool IsSpoolableBucketName(std::string_view bucket) {
-  if (bucket.empty() || bucket.size() > 200 || bucket.front() == '.') {
-    return false;
-  }
-  return std::all_of(bucket.begin(), bucket.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-           c == '-' || c == '_';
-  });
-}
+// Per source bucket; never removed while the spool exists, so appenders keep a plain pointer
+// while they hold mu_ shared.
+struct FileSpool::BucketState {
+  std::unique_ptr<ActiveSegment> active;  // guarded by mu_ (replaced only when held exclusively)
+  std::atomic<uint64_t> pending_records{0};
+  std::atomic<uint64_t> pending_bytes{0};
+  std::atomic<uint64_t> dropped_records{0};
+};
 
 FileSpool::FileSpool(fs::path dir, uint64_t max_bytes)
     : dir_(std::move(dir)), max_bytes_(max_bytes) {}
 
 FileSpool::~FileSpool() {
-  std::lock_guard lock(mu_);
-  for (auto& [bucket, segment] : active_) {
-    std::lock_guard segment_lock(segment->mu);
-    if (segment->fd >= 0) {
-      ::close(segment->fd);
+  std::unique_lock lock(mu_);
+  for (auto& [bucket, state] : buckets_) {
+    if (const ActiveSegment* segment = state->active.get();
+        segment != nullptr &&
+        ::ftruncate(segment->fd, static_cast<off_t>(segment->used.load())) != 0) {
+      // Harmless: the next Open ignores the zero-filled tail.
+      Diagnostics().warn("cannot trim {}: {}", segment->path.string(), std::strerror(errno));
     }
-    segment->fd = -1;
+    state->active.reset();
   }
 }
 
@@ -248,7 +198,7 @@ std::expected<void, std::string> FileSpool::Open(std::chrono::system_clock::time
     return std::unexpected(
         fmt::format("spool directory {} is not writable: {}", dir_.string(), std::strerror(errno)));
   }
-  std::lock_guard lock(mu_);
+  std::unique_lock lock(mu_);
   if (std::ifstream in(dir_ / kSequenceFile); in) {
     std::string text;
     std::getline(in, text);
@@ -274,7 +224,8 @@ std::expected<void, std::string> FileSpool::Open(std::chrono::system_clock::time
     return std::unexpected(
         fmt::format("cannot list spool directory {}: {}", dir_.string(), ec.message()));
   }
-  // Active segments of a previous run: sealed now, delivered at the next delivery.
+  // Active segments of a previous run: cut after their last complete line (the rest is a torn
+  // entry or the zero-filled tail), then sealed now and delivered at the next delivery.
   for (const fs::path& path : leftovers) {
     const std::string name = path.filename().string();
     const std::string bucket = name.substr(0, name.size() - kActiveSuffix.size());
@@ -282,13 +233,18 @@ std::expected<void, std::string> FileSpool::Open(std::chrono::system_clock::time
       Diagnostics().warn("ignoring unexpected spool file {}", path.string());
       continue;
     }
-    auto segment = std::make_shared<ActiveSegment>();
-    segment->path = path;
-    std::error_code size_error;
-    segment->size = fs::file_size(path, size_error);
-    if (size_error) segment->size = 1;  // unknown: sealed anyway, reading decides what it holds
-    active_[bucket] = segment;
-    SealLocked(bucket, now);
+    if (const auto content = ReadWholeFile(path)) {
+      const std::size_t last_newline = content->rfind('\n');
+      const uint64_t keep = last_newline == std::string::npos ? 0 : last_newline + 1;
+      if (keep == 0) {
+        fs::remove(path, ec);
+        continue;
+      }
+      if (keep < content->size()) {
+        fs::resize_file(path, keep, ec);  // on failure, reading still ignores the tail
+      }
+    }
+    RenameToSealedLocked(path, bucket, now);
   }
   const auto sealed = ListSealed(std::nullopt);
   std::set<fs::path> live;
@@ -298,9 +254,9 @@ std::expected<void, std::string> FileSpool::Open(std::chrono::system_clock::time
     if (!contents) {
       return std::unexpected(contents.error());
     }
-    auto& counters = counters_[segment.source_bucket];
-    counters.pending_records += contents->entries.size();
-    counters.pending_bytes += contents->bytes;
+    BucketState& state = BucketLocked(segment.source_bucket);
+    state.pending_records += contents->entries.size();
+    state.pending_bytes += contents->bytes;
     total_bytes_ += contents->bytes;
   }
   // A done list whose segment is gone was left by a crash inside Forget.
@@ -312,140 +268,212 @@ std::expected<void, std::string> FileSpool::Open(std::chrono::system_clock::time
   return {};
 }
 
-std::expected<std::shared_ptr<FileSpool::ActiveSegment>, std::string> FileSpool::ActiveFor(
-    const std::string& bucket) {
-  if (auto it = active_.find(bucket); it != active_.end()) {
-    return it->second;
+FileSpool::BucketState* FileSpool::FindBucket(std::string_view bucket) const {
+  const auto it = buckets_.find(bucket);
+  return it == buckets_.end() ? nullptr : it->second.get();
+}
+
+FileSpool::BucketState& FileSpool::BucketLocked(const std::string& bucket) {
+  auto& state = buckets_[bucket];
+  if (!state) {
+    state = std::make_unique<BucketState>();
   }
-  auto segment = std::make_shared<ActiveSegment>();
+  return *state;
+}
+
+std::expected<void, std::string> FileSpool::OpenActiveLocked(const std::string& bucket,
+                                                             BucketState& state) {
+  auto segment = std::make_unique<ActiveSegment>();
   segment->path = dir_ / (bucket + std::string(kActiveSuffix));
-  segment->fd = ::open(segment->path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // An existing file is one whose sealing failed to rename it: appends continue after it.
+  segment->fd = ::open(segment->path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (segment->fd < 0) {
     return std::unexpected(fmt::format("cannot open spool segment {}: {}", segment->path.string(),
                                        std::strerror(errno)));
   }
-  std::error_code ec;
-  segment->size = fs::file_size(segment->path, ec);
-  active_[bucket] = segment;
-  return segment;
+  struct stat st {};
+  if (::fstat(segment->fd, &st) != 0) {
+    return std::unexpected(
+        fmt::format("cannot stat {}: {}", segment->path.string(), std::strerror(errno)));
+  }
+  void* base =
+      ::mmap(nullptr, kSegmentMaxBytes, PROT_READ | PROT_WRITE, MAP_SHARED, segment->fd, 0);
+  if (base == MAP_FAILED) {
+    return std::unexpected(
+        fmt::format("cannot map {}: {}", segment->path.string(), std::strerror(errno)));
+  }
+  segment->base = static_cast<char*>(base);
+  segment->used = static_cast<uint64_t>(st.st_size);
+  segment->allocated = static_cast<uint64_t>(st.st_size);
+  state.active = std::move(segment);
+  return {};
 }
 
-void FileSpool::CountDropLocked(const std::string& bucket, std::string_view reason) {
-  ++counters_[bucket].dropped_records;
-  const auto now = std::chrono::steady_clock::now();
-  if (last_drop_warning_ == std::chrono::steady_clock::time_point{} ||
-      now - last_drop_warning_ >= kDropWarningInterval) {
-    last_drop_warning_ = now;
+void FileSpool::CountDrop(BucketState& state, const std::string& bucket, std::string_view reason) {
+  const uint64_t dropped = state.dropped_records.fetch_add(1, std::memory_order_relaxed) + 1;
+  const int64_t now = std::chrono::steady_clock::now().time_since_epoch().count();
+  int64_t last = last_drop_warning_ticks_.load(std::memory_order_relaxed);
+  const int64_t interval =
+      std::chrono::duration_cast<std::chrono::steady_clock::duration>(kDropWarningInterval).count();
+  if ((last == 0 || now - last >= interval) &&
+      last_drop_warning_ticks_.compare_exchange_strong(last, now, std::memory_order_relaxed)) {
     Diagnostics().warn("access-log record of bucket {} dropped ({}); {} dropped for it so far",
-                       bucket, reason, counters_[bucket].dropped_records);
+                       bucket, reason, dropped);
+  }
+}
+
+FileSpool::Reserve FileSpool::ReserveSlot(ActiveSegment& segment, uint64_t size, uint64_t& offset,
+                                          int& error) {
+  uint64_t used = segment.used.load(std::memory_order_relaxed);
+  for (;;) {
+    const uint64_t end = used + size;
+    if (end > segment.allocated.load(std::memory_order_acquire)) {
+      if (end > kSegmentMaxBytes) {
+        return Reserve::kFull;
+      }
+      std::lock_guard grow_lock(segment.grow_mu);
+      const uint64_t allocated = segment.allocated.load(std::memory_order_relaxed);
+      if (end > allocated) {
+        const uint64_t step = std::clamp(allocated, kSegmentFirstBytes, kSegmentGrowthBytes);
+        const uint64_t target = std::min(kSegmentMaxBytes, RoundUp(end, step));
+        // Real blocks, not a sparse size: a store into an unbacked page of a full disk would kill
+        // the server with SIGBUS. On failure nothing is reserved and no slot is touched (the file
+        // may have grown, zero-filled: readers ignore that).
+        if (const int rc = ::posix_fallocate(segment.fd, static_cast<off_t>(allocated),
+                                             static_cast<off_t>(target - allocated));
+            rc != 0) {
+          error = rc;
+          return Reserve::kFailed;
+        }
+        // The pages written so far leave the mapping (and the resident set) but stay in the page
+        // cache; an appender still copying into one of them faults it back in.
+        ::madvise(segment.base + segment.released, allocated - segment.released, MADV_DONTNEED);
+        segment.released = allocated;
+        segment.allocated.store(target, std::memory_order_release);
+      }
+      used = segment.used.load(std::memory_order_relaxed);
+      continue;
+    }
+    if (segment.used.compare_exchange_weak(used, end, std::memory_order_relaxed)) {
+      offset = used;
+      return Reserve::kReserved;
+    }
   }
 }
 
 AppendResult FileSpool::Append(const std::string& source_bucket, const SpoolEntry& entry) {
-  if (!IsSpoolableBucketName(source_bucket) || HasLineBreak(entry.line)) {
-    std::lock_guard lock(mu_);
-    CountDropLocked(source_bucket, "bucket name or record not spoolable");
-    return AppendResult::kDropped;
-  }
-  const std::string encoded = EncodeSpoolEntry(entry);
+  // Reused by each thread: no allocation per record once it has grown.
+  thread_local std::string encoded;
+  encoded.clear();
   std::string failure;
-  std::shared_ptr<ActiveSegment> segment;
-  {
-    std::lock_guard lock(mu_);
-    if (total_bytes_ + encoded.size() > max_bytes_) {
-      CountDropLocked(source_bucket, "spool full");
-      return AppendResult::kDropped;
-    }
-    // Reserved before the write so concurrent appenders cannot overshoot the bound together.
-    total_bytes_ += encoded.size();
-    auto& counters = counters_[source_bucket];
-    ++counters.pending_records;
-    counters.pending_bytes += encoded.size();
-    // The segment is looked up under the same lock (one acquisition per record).
-    if (auto found = ActiveFor(source_bucket)) {
-      segment = std::move(*found);
-    } else {
-      failure = found.error();
-    }
+  if (!IsSpoolableBucketName(source_bucket) || !IsSpoolableLine(entry.line)) {
+    failure = "bucket name or record not spoolable";
+  } else if (AppendSpoolEntry(encoded, entry); encoded.size() > kSegmentMaxBytes) {
+    failure = "record larger than a spool segment";
   }
-  while (segment) {
+  const uint64_t size = encoded.size();
+  while (failure.empty()) {
     {
-      std::lock_guard segment_lock(segment->mu);
-      if (segment->fd >= 0) {
-        if (WriteOnce(segment->fd, encoded)) {
-          segment->size += encoded.size();
+      std::shared_lock lock(mu_);
+      BucketState* state = FindBucket(source_bucket);
+      if (state != nullptr && state->active) {
+        ActiveSegment& segment = *state->active;
+        // Reserved before the copy so that concurrent appenders cannot overshoot the bound.
+        uint64_t total = total_bytes_.load(std::memory_order_relaxed);
+        do {
+          if (total + size > max_bytes_) {
+            CountDrop(*state, source_bucket, "spool full");
+            return AppendResult::kDropped;
+          }
+        } while (
+            !total_bytes_.compare_exchange_weak(total, total + size, std::memory_order_relaxed));
+        uint64_t offset = 0;
+        int error = 0;
+        const Reserve reserved = ReserveSlot(segment, size, offset, error);
+        if (reserved == Reserve::kReserved) {
+          char* slot = segment.base + offset;
+          std::memcpy(slot, encoded.data(), size - 1);
+          // The '\n' last: a slot without it is one whose writer died (see file_spool.h).
+          std::atomic_ref<char>(slot[size - 1]).store('\n', std::memory_order_release);
+          state->pending_records.fetch_add(1, std::memory_order_relaxed);
+          state->pending_bytes.fetch_add(size, std::memory_order_relaxed);
           return AppendResult::kAppended;
         }
-        failure =
-            fmt::format("write to {} failed: {}", segment->path.string(), std::strerror(errno));
-        // Cut a partial entry so the next one starts on its own line.
-        if (::ftruncate(segment->fd, static_cast<off_t>(segment->size)) != 0) {
-          Diagnostics().error("cannot truncate {}: {}", segment->path.string(),
-                              std::strerror(errno));
+        SaturatingSub(total_bytes_, size);
+        if (reserved == Reserve::kFailed) {
+          failure = fmt::format("cannot reserve space in {}: {}", segment.path.string(),
+                                std::strerror(error));
+          break;
         }
-        break;
+        // Full: sealed below, under the exclusive lock, then the entry goes to a new segment.
       }
     }
-    // Sealed meanwhile: take the bucket's new segment.
-    std::lock_guard lock(mu_);
-    auto found = ActiveFor(source_bucket);
-    if (!found) {
-      failure = found.error();
-      break;
+    std::unique_lock lock(mu_);
+    BucketState& state = BucketLocked(source_bucket);
+    if (state.active && state.active->used.load() + size > kSegmentMaxBytes) {
+      // The segment's whole content is older than this entry.
+      SealLocked(state, source_bucket, entry.event_time);
     }
-    segment = std::move(*found);
+    if (!state.active) {
+      if (auto opened = OpenActiveLocked(source_bucket, state); !opened) {
+        failure = opened.error();
+      }
+    }
   }
-  std::lock_guard lock(mu_);
-  // Saturating: a Reset may have zeroed the counters since the reservation.
-  total_bytes_ -= std::min<uint64_t>(total_bytes_, encoded.size());
-  auto& counters = counters_[source_bucket];
-  counters.pending_records -= std::min<uint64_t>(counters.pending_records, 1);
-  counters.pending_bytes -= std::min<uint64_t>(counters.pending_bytes, encoded.size());
-  Diagnostics().error("access-log spool: {}", failure);
-  CountDropLocked(source_bucket, "write failed");
+  std::shared_lock lock(mu_);
+  BucketState* state = FindBucket(source_bucket);
+  if (state == nullptr) {
+    lock.unlock();
+    std::unique_lock exclusive(mu_);
+    CountDrop(BucketLocked(source_bucket), source_bucket, failure);
+  } else {
+    CountDrop(*state, source_bucket, failure);
+  }
   return AppendResult::kDropped;
 }
 
 void FileSpool::Seal(const std::optional<std::string>& source_bucket,
                      std::chrono::system_clock::time_point now) {
-  std::lock_guard lock(mu_);
-  if (source_bucket) {
-    if (active_.contains(*source_bucket)) {
-      SealLocked(*source_bucket, now);
+  std::unique_lock lock(mu_);
+  for (auto& [bucket, state] : buckets_) {
+    if (!source_bucket || bucket == *source_bucket) {
+      SealLocked(*state, bucket, now);
     }
-    return;
-  }
-  std::vector<std::string> buckets;
-  for (const auto& [bucket, segment] : active_) {
-    buckets.push_back(bucket);
-  }
-  for (const std::string& bucket : buckets) {
-    SealLocked(bucket, now);
   }
 }
 
-void FileSpool::SealLocked(const std::string& bucket, std::chrono::system_clock::time_point now) {
-  const auto it = active_.find(bucket);
-  const std::shared_ptr<ActiveSegment> segment = it->second;
-  active_.erase(it);
-  std::lock_guard segment_lock(segment->mu);
-  if (segment->fd >= 0) {
-    ::close(segment->fd);
-  }
-  segment->fd = -1;
-  std::error_code ec;
-  if (segment->size == 0) {
-    fs::remove(segment->path, ec);
+void FileSpool::SealLocked(BucketState& state, const std::string& bucket,
+                           std::chrono::system_clock::time_point now) {
+  if (!state.active) {
     return;
   }
+  // mu_ is held exclusively: no append is in flight, every reserved slot is complete.
+  const std::unique_ptr<ActiveSegment> segment = std::move(state.active);
+  const uint64_t used = segment->used.load();
+  if (::ftruncate(segment->fd, static_cast<off_t>(used)) != 0) {
+    // Reading ignores the zero-filled tail, so the segment stays correct, just larger.
+    Diagnostics().warn("cannot trim {}: {}", segment->path.string(), std::strerror(errno));
+  }
+  const fs::path path = segment->path;
+  if (used == 0) {
+    std::error_code ec;
+    fs::remove(path, ec);
+    return;
+  }
+  RenameToSealedLocked(path, bucket, now);
+}
+
+void FileSpool::RenameToSealedLocked(const fs::path& path, const std::string& bucket,
+                                     std::chrono::system_clock::time_point now) {
   const int64_t millis = std::max<int64_t>(
       0, std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count());
   const fs::path sealed =
       dir_ / fmt::format("{:020}-{}-{}{}", NextSequenceLocked(), millis, bucket, kSealedSuffix);
-  fs::rename(segment->path, sealed, ec);
+  std::error_code ec;
+  fs::rename(path, sealed, ec);
   if (ec) {
     // The file stays "<bucket>.active"; the next append reopens and extends it.
-    Diagnostics().error("cannot seal {}: {}", segment->path.string(), ec.message());
+    Diagnostics().error("cannot seal {}: {}", path.string(), ec.message());
   }
 }
 
@@ -482,32 +510,25 @@ std::vector<SealedSegment> FileSpool::ListSealed(
 
 std::expected<SegmentContents, std::string> FileSpool::ReadSegment(
     const SealedSegment& segment) const {
-  std::ifstream in(segment.path, std::ios::binary);
-  if (!in) {
+  const auto content = ReadWholeFile(segment.path);
+  if (!content) {
     return std::unexpected(fmt::format("cannot read spool segment {}", segment.path.string()));
   }
   SegmentContents contents;
-  std::string line;
-  while (std::getline(in, line)) {
-    if (in.eof()) {
-      break;  // no '\n': an entry torn by a crash, never acknowledged whole
-    }
+  ForEachCompleteLine(*content, [&](std::string_view line) {
     if (auto entry = DecodeSpoolEntry(line)) {
       contents.bytes += line.size() + 1;
       contents.entries.push_back(std::move(*entry));
     } else {
       Diagnostics().warn("skipping a malformed entry in {}", segment.path.string());
     }
-  }
-  if (std::ifstream done(DonePath(segment), std::ios::binary); done) {
-    while (std::getline(done, line)) {
-      if (done.eof()) {
-        break;
-      }
-      if (auto id = UnescapeMeta(line)) {
+  });
+  if (const auto done = ReadWholeFile(DonePath(segment))) {
+    ForEachCompleteLine(*done, [&](std::string_view line) {
+      if (auto id = UnescapeSpoolField(line)) {
         contents.done.insert(std::move(*id));
       }
-    }
+    });
   }
   return contents;
 }
@@ -519,7 +540,7 @@ std::expected<void, std::string> FileSpool::MarkDone(const SealedSegment& segmen
   if (fd < 0) {
     return std::unexpected(fmt::format("cannot open {}: {}", path.string(), std::strerror(errno)));
   }
-  const bool ok = WriteOnce(fd, EscapeMeta(object_id) + "\n");
+  const bool ok = WriteOnce(fd, EscapeSpoolField(object_id) + "\n");
   const int saved_errno = errno;
   ::close(fd);
   if (!ok) {
@@ -537,33 +558,37 @@ void FileSpool::Forget(const SealedSegment& segment, const SegmentContents& cont
     Diagnostics().error("cannot remove {}: {}", segment.path.string(), ec.message());
   }
   fs::remove(DonePath(segment), ec);
-  std::lock_guard lock(mu_);
-  auto& counters = counters_[segment.source_bucket];
-  counters.pending_records -= std::min<uint64_t>(counters.pending_records, contents.entries.size());
-  counters.pending_bytes -= std::min(counters.pending_bytes, contents.bytes);
-  total_bytes_ -= std::min(total_bytes_, contents.bytes);
+  std::shared_lock lock(mu_);
+  if (BucketState* state = FindBucket(segment.source_bucket)) {
+    SaturatingSub(state->pending_records, contents.entries.size());
+    SaturatingSub(state->pending_bytes, contents.bytes);
+  }
+  SaturatingSub(total_bytes_, contents.bytes);
 }
 
 std::map<std::string, SpoolBucketCounters> FileSpool::Counters() const {
-  std::lock_guard lock(mu_);
-  return counters_;
+  std::shared_lock lock(mu_);
+  std::map<std::string, SpoolBucketCounters> out;
+  for (const auto& [bucket, state] : buckets_) {
+    out.emplace(bucket, SpoolBucketCounters{
+                            .pending_records = state->pending_records.load(),
+                            .pending_bytes = state->pending_bytes.load(),
+                            .dropped_records = state->dropped_records.load(),
+                        });
+  }
+  return out;
 }
 
-uint64_t FileSpool::total_bytes() const {
-  std::lock_guard lock(mu_);
-  return total_bytes_;
-}
+uint64_t FileSpool::total_bytes() const { return total_bytes_.load(); }
 
 void FileSpool::Reset() {
-  std::lock_guard lock(mu_);
-  for (auto& [bucket, segment] : active_) {
-    std::lock_guard segment_lock(segment->mu);
-    if (segment->fd >= 0) {
-      ::close(segment->fd);
-    }
-    segment->fd = -1;
+  std::unique_lock lock(mu_);
+  for (auto& [bucket, state] : buckets_) {
+    state->active.reset();
+    state->pending_records = 0;
+    state->pending_bytes = 0;
+    state->dropped_records = 0;
   }
-  active_.clear();
   std::error_code ec;
   for (const auto& item : fs::directory_iterator(dir_, ec)) {
     const std::string name = item.path().filename().string();
@@ -572,7 +597,6 @@ void FileSpool::Reset() {
       fs::remove(item.path(), ec);
     }
   }
-  counters_.clear();
   total_bytes_ = 0;
 }
 

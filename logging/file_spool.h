@@ -2,23 +2,42 @@
 //
 // Each source bucket has at most one active segment, "<bucket>.active". An entry is one line that
 // carries everything delivery needs, independent of later configuration changes (target, prefix,
-// key format, date source, source account and region, event time, the formatted record), and is
-// appended with ONE write(2) on an O_APPEND descriptor: once Append returns, the record survives a
-// kill -9 of the process (it is in the kernel; no fsync, so not necessarily a power loss).
-// Sealing renames the active segment to "<sequence>-<seal time ms>-<bucket>.sealed"; sealed
-// segments are immutable and their name is what delivery derives object keys from. Next to a
-// sealed segment, "<name>.done" lists the log objects already written from it, so a partly
-// delivered segment resumes where it stopped. Open() seals active segments left by a crash; a torn
-// last entry (no trailing newline) is ignored.
+// key format, date source, source account and region, event time, the formatted record). Encoded
+// entries never contain '\n' or NUL.
+// Write protocol: the active segment is a file whose blocks are reserved with posix_fallocate in
+// growing steps (so a store into it never needs an allocation on a full disk) and that is mapped
+// MAP_SHARED once, at its maximum size. An append reserves a slot [offset, offset + size) with a
+// compare-and-swap on the segment's used size, copies the entry without its final '\n' into the
+// mapping, and stores the '\n' last; no system call (but one posix_fallocate per growth step), no
+// exclusive lock. Once Append returns, the record is in the page cache and survives a kill -9 of
+// the process (no fsync, so not necessarily a power loss). The file beyond what was written is
+// zero-filled, and a slot whose writer died keeps a NUL in its last byte. Reading (Open,
+// ReadSegment) therefore splits the file on '\n' and takes, in each piece, the bytes after its last
+// NUL (NULs before them are slots of writers that died, whose requests were never acknowledged); a
+// last piece without '\n' is ignored. Open() seals active segments left by a crash, cut after their
+// last '\n'. Sealing waits for the appends in flight, truncates the file to its used size, unmaps
+// it and renames it to "<sequence>-<seal time ms>-<bucket>.sealed": a normally sealed segment holds
+// only complete lines. Sealed segments are immutable and their name is what delivery derives object
+// keys from. A segment that reaches kSegmentMaxBytes is sealed by the append that finds it full
+// (seal time: that entry's event time). Next to a sealed segment, "<name>.done" lists the log
+// objects already written from it, so a partly delivered segment resumes where it stopped.
 // Bucket names become file names only when they are plain DNS-style names (see
 // IsSpoolableBucketName); records of other buckets are refused.
-// The total size is bounded (max_bytes): beyond it records are dropped and counted per bucket.
+// The total size is bounded (max_bytes): beyond it records are dropped and counted per bucket, as
+// are records that cannot be stored (the disk is full).
+// Memory: each growth step releases the segment's earlier pages from the mapping (they stay in
+// the page cache), so a busy active segment adds about kSegmentGrowthBytes to the resident set.
 //
-// Thread-safety: Append and Seal may be called concurrently from any thread. The reading side
+// Thread-safety: Append and Seal may be called concurrently from any thread; appends of any
+// buckets run in parallel (a shared lock, atomics); sealing, creating an active segment (a
+// bucket's first record after a seal) and Reset take the lock exclusively. The reading side
 // (ListSealed, ReadSegment, MarkDone, Forget) is meant for one delivery at a time, which the
 // caller serializes; it never touches active segments, so it runs concurrently with Append.
 #pragma once
 
+#include <pthread.h>
+
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <expected>
@@ -32,29 +51,9 @@
 #include <string_view>
 #include <vector>
 
-#include "logging/logging_configuration.h"
+#include "logging/file_spool_entry.h"
 
 namespace logbucket::logging {
-
-struct SpoolEntry {
-  std::string target_bucket;
-  std::string target_prefix;
-  KeyFormat key_format = KeyFormat::kSimplePrefix;
-  PartitionDateSource date_source = PartitionDateSource::kEventTime;
-  std::string source_account;
-  std::string source_region;
-  std::chrono::system_clock::time_point event_time;
-  std::string line;  // a formatted access-log line; must not contain '\n' or '\r'
-
-  bool operator==(const SpoolEntry&) const = default;
-};
-
-// One entry as a spool line (with its '\n') and back. Decoding fails on a malformed line.
-std::string EncodeSpoolEntry(const SpoolEntry& entry);
-std::optional<SpoolEntry> DecodeSpoolEntry(std::string_view line);
-
-// Whether `bucket` may name a spool file: 1 to 200 bytes of [A-Za-z0-9._-], not starting with '.'.
-bool IsSpoolableBucketName(std::string_view bucket);
 
 struct SealedSegment {
   std::filesystem::path path;
@@ -77,6 +76,30 @@ struct SpoolBucketCounters {
 
 enum class AppendResult { kAppended, kDropped };
 
+// Largest active segment, and how its disk blocks are reserved: first kSegmentFirstBytes, then
+// doubling up to steps of kSegmentGrowthBytes (so that a quiet bucket holds little disk).
+inline constexpr uint64_t kSegmentMaxBytes = uint64_t{8} << 20;
+inline constexpr uint64_t kSegmentFirstBytes = uint64_t{16} << 10;
+inline constexpr uint64_t kSegmentGrowthBytes = uint64_t{256} << 10;
+
+// A reader-writer lock whose waiting writer holds off new readers, so that sealing is never
+// starved by a steady stream of appends (std::shared_mutex prefers readers on glibc). Readers
+// must not lock it recursively.
+class WriterPreferringMutex {
+ public:
+  WriterPreferringMutex();
+  ~WriterPreferringMutex();
+  WriterPreferringMutex(const WriterPreferringMutex&) = delete;
+  WriterPreferringMutex& operator=(const WriterPreferringMutex&) = delete;
+  void lock();
+  void unlock();
+  void lock_shared();
+  void unlock_shared();
+
+ private:
+  pthread_rwlock_t lock_;
+};
+
 class FileSpool {
  public:
   FileSpool(std::filesystem::path dir, uint64_t max_bytes);
@@ -88,7 +111,8 @@ class FileSpool {
   // counts what is pending. Must be called once before any other method.
   std::expected<void, std::string> Open(std::chrono::system_clock::time_point now);
 
-  // Appends one entry to `source_bucket`'s active segment (one write(2)).
+  // Appends one entry to `source_bucket`'s active segment (a copy into its mapping; a system call
+  // only when the segment is created, grows, or is full and sealed).
   AppendResult Append(const std::string& source_bucket, const SpoolEntry& entry);
 
   // Seals the active segment of `source_bucket`, or of every bucket; empty ones are removed.
@@ -111,23 +135,33 @@ class FileSpool {
 
  private:
   struct ActiveSegment;
+  struct BucketState;
+  enum class Reserve { kReserved, kFull, kFailed };
 
-  std::expected<std::shared_ptr<ActiveSegment>, std::string> ActiveFor(const std::string& bucket);
-  void SealLocked(const std::string& bucket, std::chrono::system_clock::time_point now);
+  // Requires mu_ held shared. nullptr when the bucket has no state yet.
+  BucketState* FindBucket(std::string_view bucket) const;
+  // Requires mu_ held exclusively.
+  BucketState& BucketLocked(const std::string& bucket);
+  std::expected<void, std::string> OpenActiveLocked(const std::string& bucket, BucketState& state);
+  Reserve ReserveSlot(ActiveSegment& segment, uint64_t size, uint64_t& offset, int& error);
+  void SealLocked(BucketState& state, const std::string& bucket,
+                  std::chrono::system_clock::time_point now);
+  void RenameToSealedLocked(const std::filesystem::path& path, const std::string& bucket,
+                            std::chrono::system_clock::time_point now);
   uint64_t NextSequenceLocked();
-  void CountDropLocked(const std::string& bucket, std::string_view reason);
+  void CountDrop(BucketState& state, const std::string& bucket, std::string_view reason);
 
   const std::filesystem::path dir_;
   const uint64_t max_bytes_;
 
-  // Guards active_, counters_, total_bytes_, next_sequence_ and the drop-warning rate limit.
-  // Lock order: mu_ before any ActiveSegment::mu.
-  mutable std::mutex mu_;
-  std::map<std::string, std::shared_ptr<ActiveSegment>> active_;
-  std::map<std::string, SpoolBucketCounters> counters_;
-  uint64_t total_bytes_ = 0;
+  // Held shared by every append for its whole duration and exclusively to add a bucket, to create,
+  // seal or close an active segment, and by Reset. Guards the structure of buckets_, each
+  // BucketState::active, and next_sequence_ (changed by sealing only). The counters are atomics.
+  mutable WriterPreferringMutex mu_;
+  std::map<std::string, std::unique_ptr<BucketState>, std::less<>> buckets_;
+  std::atomic<uint64_t> total_bytes_{0};
   uint64_t next_sequence_ = 1;
-  std::chrono::steady_clock::time_point last_drop_warning_{};
+  std::atomic<int64_t> last_drop_warning_ticks_{0};  // steady_clock ticks; 0: never warned
 };
 
 }  // namespace logbucket::logging
