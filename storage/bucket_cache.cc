@@ -4,11 +4,15 @@
 
 namespace logbucket::storage {
 
-void BucketCache::Follow(uint64_t generation) {
-  if (generation != generation_) {
+bool BucketCache::Follow(uint64_t generation) {
+  if (generation < generation_) {
+    return false;  // read before a newer one was seen: the cache holds later state
+  }
+  if (generation > generation_) {
     buckets_.clear();
     generation_ = generation;
   }
+  return true;
 }
 
 BucketCache::Entry& BucketCache::EntryFor(std::string_view bucket) {
@@ -22,7 +26,10 @@ BucketCache::Entry& BucketCache::EntryFor(std::string_view bucket) {
 }
 
 std::optional<BucketRecord> BucketCache::FindBucket(uint64_t generation, std::string_view name) {
-  Follow(generation);
+  std::lock_guard lock(mu_);
+  if (!Follow(generation)) {
+    return std::nullopt;
+  }
   if (auto it = buckets_.find(name); it != buckets_.end()) {
     return it->second.record;
   }
@@ -30,25 +37,36 @@ std::optional<BucketRecord> BucketCache::FindBucket(uint64_t generation, std::st
 }
 
 void BucketCache::PutBucket(uint64_t generation, const BucketRecord& bucket) {
-  Follow(generation);
-  EntryFor(bucket.name).record = bucket;
+  std::lock_guard lock(mu_);
+  if (Follow(generation)) {
+    EntryFor(bucket.name).record = bucket;
+  }
 }
 
-const std::optional<std::string>* BucketCache::FindSetting(uint64_t generation,
-                                                           std::string_view bucket,
-                                                           std::string_view name) {
-  Follow(generation);
+std::optional<std::optional<std::string>> BucketCache::FindSetting(uint64_t generation,
+                                                                   std::string_view bucket,
+                                                                   std::string_view name) {
+  std::lock_guard lock(mu_);
+  if (!Follow(generation)) {
+    return std::nullopt;
+  }
   auto it = buckets_.find(bucket);
   if (it == buckets_.end()) {
-    return nullptr;
+    return std::nullopt;
   }
   auto setting = it->second.settings.find(name);
-  return setting == it->second.settings.end() ? nullptr : &setting->second;
+  if (setting == it->second.settings.end()) {
+    return std::nullopt;
+  }
+  return setting->second;
 }
 
 void BucketCache::PutSetting(uint64_t generation, std::string_view bucket, std::string_view name,
                              std::optional<std::string> value) {
-  Follow(generation);
+  std::lock_guard lock(mu_);
+  if (!Follow(generation)) {
+    return;
+  }
   auto& settings = EntryFor(bucket).settings;
   if (auto it = settings.find(name); it != settings.end()) {
     it->second = std::move(value);

@@ -6,13 +6,23 @@
 // return now. Only found buckets are cached, and settings only of buckets that exist (a missing
 // setting is cached as nullopt); the number of buckets kept is bounded.
 //
-// Thread-safety: none; SqliteStore uses it with State::mu held, like the connection.
+// Lookups do not need State::mu: a request's reads of its bucket and settings must not wait for a
+// write transaction that holds mu (an I/O thread blocked there stalls every connection it serves).
+// Callers read the write generation (an atomic) without mu and look up; only a miss takes mu, and
+// entries are only ever put under mu, from committed rows (no transaction is open while mu is
+// held by a reader), tagged with the generation read under mu. A lookup with any other
+// generation than the cache's misses; the cache only moves forward (a lookup or put with a newer
+// generation empties it; an older one is ignored), so a stale entry is never served once a
+// writing statement has run.
+//
+// Thread-safety: every method may be called from any thread (an internal mutex).
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,10 +41,11 @@ class BucketCache {
   std::optional<BucketRecord> FindBucket(uint64_t generation, std::string_view name);
   void PutBucket(uint64_t generation, const BucketRecord& bucket);
 
-  // nullptr when unknown; otherwise the setting's value (nullopt: the bucket exists and has no
-  // such setting), valid until the next call.
-  const std::optional<std::string>* FindSetting(uint64_t generation, std::string_view bucket,
-                                                std::string_view name);
+  // nullopt when unknown; otherwise the setting's value (itself nullopt: the bucket exists and
+  // has no such setting).
+  std::optional<std::optional<std::string>> FindSetting(uint64_t generation,
+                                                        std::string_view bucket,
+                                                        std::string_view name);
   void PutSetting(uint64_t generation, std::string_view bucket, std::string_view name,
                   std::optional<std::string> value);
 
@@ -45,11 +56,13 @@ class BucketCache {
   };
   static constexpr std::size_t kMaxBuckets = 1024;
 
-  // Empties the cache when the tables changed since it was filled.
-  void Follow(uint64_t generation);
+  // Whether entries of `generation` may be read or put: empties the cache for a newer one; false
+  // for an older one (mu_ held).
+  bool Follow(uint64_t generation);
   // The entry of `bucket`, made room for when new.
   Entry& EntryFor(std::string_view bucket);
 
+  std::mutex mu_;  // guards generation_ and buckets_
   uint64_t generation_ = 0;
   std::map<std::string, Entry, std::less<>> buckets_;
 };

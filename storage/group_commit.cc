@@ -1,5 +1,8 @@
 #include "storage/group_commit.h"
 
+#include <exception>
+#include <string>
+
 namespace logbucket::storage {
 
 std::expected<void, Error> GroupCommit::Run(std::mutex& db_mu, Database& db, BodyRef body) {
@@ -21,9 +24,16 @@ std::expected<void, Error> GroupCommit::Run(std::mutex& db_mu, Database& db, Bod
       queue_.erase(queue_.begin(), queue_.begin() + kMaxBatch);
     }
     lock.unlock();
-    {
+    try {
       std::lock_guard db_lock(db_mu);
       RunBatch(db, batch);
+    } catch (const std::exception& e) {
+      // (An allocation failure.) The transaction rolled back with the stack; every caller of
+      // the batch must hear of it, and leadership must pass on.
+      for (Job* failed : batch) {
+        failed->result = std::unexpected(
+            Error{ErrorCode::kInternal, std::string("write transaction failed: ") + e.what()});
+      }
     }
     lock.lock();
     leading_ = false;
@@ -69,7 +79,13 @@ void GroupCommit::RunBatch(Database& db, const std::vector<Job*>& batch) {
     }
     job->result = job->body(db);
     if (!job->result) {
-      continue;  // the savepoint rolls this body back on destruction; the others stand
+      // Undo this body alone; the others stand. If even that fails, nothing of the batch may
+      // commit: the transaction rolls back as a whole.
+      if (auto undone = scope->Rollback(); !undone) {
+        fail_all(undone.error());
+        return;
+      }
+      continue;
     }
     if (auto released = scope->Release(); !released) {
       job->result = std::unexpected(std::move(released.error()));

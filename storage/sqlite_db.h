@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <cstdint>
 #include <expected>
 #include <filesystem>
@@ -80,7 +81,9 @@ class Database {
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;
 
-  // Runs SQL text that returns no rows of interest (schema, pragmas, BEGIN/COMMIT).
+  // Runs SQL text that returns no rows of interest (schema, pragmas, BEGIN/COMMIT). Its write
+  // generation advance comes after the text ran: text that writes a watched table once the
+  // store serves must run inside a Transaction, so the advance precedes the commit.
   std::expected<void, Error> Exec(const char* sql);
   // A statement for `sql`, prepared once and cached. `sql` must be a string with static storage
   // duration (the cache keys on it).
@@ -93,7 +96,8 @@ class Database {
   // by Exec, whether it changes rows or not, and whether its transaction commits or not. Equal
   // values read under the owner's serialisation mean no watched table changed in between: what
   // was read from them is still what they hold.
-  uint64_t WriteGeneration() const { return write_generation_; }
+  // May be read without the owner's serialisation (an atomic): BucketCache's lookups do.
+  uint64_t WriteGeneration() const { return write_generation_.load(std::memory_order_acquire); }
   // Rows changed by the last INSERT/UPDATE/DELETE.
   int64_t Changes() const;
   // Rowid of the last successful INSERT.
@@ -118,7 +122,7 @@ class Database {
   std::unordered_map<std::string_view, Cached> cache_;
   std::vector<std::string> watched_tables_;
   bool compiled_writes_watched_ = false;  // set by OnAuthorize during a compilation
-  uint64_t write_generation_ = 0;
+  std::atomic<uint64_t> write_generation_{0};
 };
 
 // BEGIN IMMEDIATE on construction (via Begin); ROLLBACK on destruction unless committed. The
@@ -146,6 +150,9 @@ class Savepoint {
   Savepoint& operator=(Savepoint&&) = delete;
   ~Savepoint();
   std::expected<void, Error> Release();
+  // Undoes what was done since Begin and closes the savepoint. When this fails the enclosing
+  // transaction must be rolled back as a whole.
+  std::expected<void, Error> Rollback();
 
  private:
   explicit Savepoint(Database* db) : db_(db) {}

@@ -361,6 +361,10 @@ std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket)
 }
 
 std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name) {
+  // Without mu first (see bucket_cache.h): a hit does not wait for a write transaction.
+  if (auto cached = state_->bucket_cache.FindBucket(state_->db->WriteGeneration(), name)) {
+    return std::move(*cached);
+  }
   std::lock_guard lock(state_->mu);
   const uint64_t generation = state_->db->WriteGeneration();
   if (auto cached = state_->bucket_cache.FindBucket(generation, name)) {
@@ -484,10 +488,15 @@ std::expected<void, Error> SqliteStore::PutBucketSetting(std::string_view bucket
 
 std::expected<std::optional<std::string>, Error> SqliteStore::GetBucketSetting(
     std::string_view bucket, std::string_view name) {
+  // Without mu first (see bucket_cache.h): a hit does not wait for a write transaction.
+  if (auto cached =
+          state_->bucket_cache.FindSetting(state_->db->WriteGeneration(), bucket, name)) {
+    return std::move(*cached);
+  }
   std::lock_guard lock(state_->mu);
   const uint64_t generation = state_->db->WriteGeneration();
-  if (const auto* cached = state_->bucket_cache.FindSetting(generation, bucket, name)) {
-    return *cached;
+  if (auto cached = state_->bucket_cache.FindSetting(generation, bucket, name)) {
+    return std::move(*cached);
   }
   auto stmt =
       state_->db->Prepare("SELECT value FROM bucket_settings WHERE bucket = ?1 AND name = ?2");

@@ -72,12 +72,13 @@ struct SqliteStore::State {
   // flock'ed <data_dir>/LOCK: one store per data directory, so Open()'s sweep never removes a
   // file another live store is about to commit. Declared before db: released after it closes.
   UniqueFd lock_fd;
-  std::mutex mu;  // guards db and bucket_cache (see the file comment)
+  std::mutex mu;  // guards db (see the file comment); bucket_cache locks itself
   std::unique_ptr<Database> db;
   // Batches concurrent object writes into shared transactions (see group_commit.h); its leader
   // takes mu for the batch.
   GroupCommit group_commit;
-  BucketCache bucket_cache;  // follows db's write generation of buckets and bucket_settings
+  // Follows db's write generation of buckets and bucket_settings; looked up without mu first.
+  BucketCache bucket_cache;
   // Set when a data file that no row references could not be removed: the next Open() must sweep.
   std::atomic<bool> leaked_files{false};
   // Order of versions: a hybrid clock (microseconds since the epoch, strictly increasing within a

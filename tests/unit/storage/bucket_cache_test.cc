@@ -2,6 +2,11 @@
 // whichever method made it.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
 #include "tests/unit/storage/store_fixture.h"
 
 namespace logbucket::storage::testing {
@@ -62,6 +67,53 @@ TEST_F(BucketCacheTest, ManyBucketsStayCorrectPastTheBound) {
       EXPECT_FALSE(store_->GetBucketSetting(name, "policy")->has_value());
     }
   }
+}
+
+// Lookups run without the store's mutex first (they must not wait for a write transaction):
+// still, a read that starts after a change has returned sees that change, while object writes
+// (which hold the mutex in their transactions) run alongside.
+TEST_F(BucketCacheTest, ConcurrentReadersNeverSeeASettingOlderThanTheLastReturnedWrite) {
+  ASSERT_TRUE(store_->CreateBucket(BucketNamed("b")).has_value());
+  ASSERT_TRUE(store_->PutBucketSetting("b", "policy", "0").has_value());
+  constexpr int kVersions = 300;
+  std::atomic<int> published{0};  // the newest version whose PutBucketSetting returned
+  std::atomic<bool> done{false};
+  std::atomic<int> stale{0};
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int r = 0; r < 3; ++r) {
+    threads.emplace_back([&] {
+      while (!done) {
+        const int floor = published.load();
+        auto value = store_->GetBucketSetting("b", "policy");
+        if (!value || !value->has_value()) {
+          ++failed;
+          continue;
+        }
+        if (std::stoi(**value) < floor) ++stale;
+        if (!store_->GetBucket("b").has_value()) ++failed;
+      }
+    });
+  }
+  threads.emplace_back([&] {
+    for (int i = 0; !done; ++i) {  // object commits holding the mutex meanwhile
+      auto write = store_->BeginWrite({});
+      if (!write || !write->Append("x").has_value() ||
+          !store_->CommitObject(std::move(*write), ObjectAt("b", "k" + std::to_string(i % 50), "\"e\""))
+               .has_value()) {
+        ++failed;
+      }
+    }
+  });
+  for (int v = 1; v <= kVersions; ++v) {
+    ASSERT_TRUE(store_->PutBucketSetting("b", "policy", std::to_string(v)).has_value());
+    published = v;
+  }
+  done = true;
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(stale.load(), 0);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(**store_->GetBucketSetting("b", "policy"), std::to_string(kVersions));
 }
 
 }  // namespace
