@@ -300,7 +300,7 @@ std::vector<Setting> BuildSettings() {
       "server.store_threads",
       "Threads that finish requests with a body (the storage commit of a PUT, an upload part, "
       "a POST): while one waits for its commit the I/O threads serve other connections, and "
-      "concurrent commits share one transaction. 0 runs them on the I/O threads.",
+      "concurrent object writes share one transaction. 0 runs them on the I/O threads.",
       [](auto& c) -> auto& { return c.server.store_threads; }, 0, 256));
   settings.push_back(StringSetting(
       "server.domain", "Domain for virtual-hosted-style requests: BUCKET.DOMAIN[:PORT].", "DOMAIN",
