@@ -28,16 +28,6 @@ constexpr std::string_view kDoneSuffix = ".done";
 constexpr std::string_view kSequenceFile = "sequence";
 constexpr auto kDropWarningInterval = std::chrono::seconds(10);
 
-template <typename Int>
-std::optional<Int> ParseInt(std::string_view text) {
-  Int value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 bool EndsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }

@@ -29,16 +29,6 @@ void AppendEscapedMeta(std::string& out, std::string_view value) {
   }
 }
 
-template <typename Int>
-std::optional<Int> ParseInt(std::string_view text) {
-  Int value{};
-  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
-    return std::nullopt;
-  }
-  return value;
-}
-
 }  // namespace
 
 std::string EscapeSpoolField(std::string_view value) {

@@ -3,11 +3,13 @@
 // millisecond times). Pure functions; thread-safe.
 #pragma once
 
+#include <charconv>
 #include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include "logging/logging_configuration.h"
 
@@ -44,6 +46,18 @@ bool IsSpoolableLine(std::string_view line);
 // remains raw, and back; unescaping fails on a malformed escape.
 std::string EscapeSpoolField(std::string_view value);
 std::optional<std::string> UnescapeSpoolField(std::string_view text);
+
+// The whole of `text` as a decimal integer of type Int (spool names and fields); nullopt for
+// anything else, empty text included.
+template <typename Int>
+std::optional<Int> ParseInt(std::string_view text) {
+  Int value{};
+  const auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || ptr != text.data() + text.size() || text.empty()) {
+    return std::nullopt;
+  }
+  return value;
+}
 
 // A stored millisecond count as a time point; nullopt beyond what system_clock's 64-bit
 // nanosecond count holds (1677-09-21 .. 2262-04-11), which would overflow.
