@@ -139,7 +139,7 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
   // bound, filled only as pages are read.
   for (const char* pragma : {"PRAGMA locking_mode=EXCLUSIVE;", "PRAGMA journal_mode=WAL;",
-                             "PRAGMA foreign_keys=ON;", "PRAGMA cache_size=-16384;", sync, getenv("LB_EXP_PRAGMA") ? getenv("LB_EXP_PRAGMA") : "PRAGMA foreign_keys=ON;"}) {
+                             "PRAGMA foreign_keys=ON;", "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.
       done.error().message = fmt::format("{}: {}", path.string(), done.error().message);
