@@ -108,7 +108,9 @@ nlohmann::json StatusOf(const config::Config& c, storage::SqliteStore& store,
   status["lifecycle"] = lifecycle.StatusJson();
   storage::SqliteStore::CommitStats commits = store.commit_stats();
   status["storage"] = {{"object_writes", commits.writes},
-                       {"write_transactions", commits.transactions}};
+                       {"write_transactions", commits.transactions},
+                       {"wal_checkpoints", commits.background_checkpoints},
+                       {"wal_checkpoints_in_commit", commits.commit_checkpoints}};
   return status;
 }
 

@@ -134,12 +134,11 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   sqlite3_busy_timeout(raw, kBusyTimeoutMs);
   sqlite3_extended_result_codes(raw, 1);
   const char* sync = full_sync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
-  // locking_mode first: WAL mode then keeps its index in heap memory instead of a -shm file.
   // A 16 MiB page cache (SQLite's default is 2 MiB) holds the metadata and the small objects
   // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
   // bound, filled only as pages are read.
-  for (const char* pragma : {"PRAGMA locking_mode=EXCLUSIVE;", "PRAGMA journal_mode=WAL;",
-                             "PRAGMA foreign_keys=ON;", "PRAGMA cache_size=-16384;", sync}) {
+  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
+                             "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.
       done.error().message = fmt::format("{}: {}", path.string(), done.error().message);
@@ -154,6 +153,37 @@ Database::~Database() {
     sqlite3_finalize(cached.stmt);
   }
   sqlite3_close(db_);
+}
+
+std::expected<void, Error> Database::SetJournalSizeLimit(int64_t bytes) {
+  const std::string sql = fmt::format("PRAGMA journal_size_limit={};", bytes);
+  return Exec(sql.c_str());
+}
+
+void Database::SetWalHook(WalHook hook, void* arg) {
+  if (hook == nullptr) {
+    sqlite3_wal_autocheckpoint(db_, 1000);  // SQLite's default
+  } else {
+    sqlite3_wal_hook(db_, hook, arg);
+  }
+}
+
+std::expected<Database::CheckpointResult, Error> Database::CheckpointPassive() {
+  return CheckpointPassive(db_);
+}
+
+std::expected<Database::CheckpointResult, Error> Database::CheckpointPassive(sqlite3* connection) {
+  CheckpointResult result;
+  const int rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE,
+                                           &result.wal_frames, &result.checkpointed);
+  if (rc == SQLITE_BUSY) {
+    result.busy = true;
+    return result;
+  }
+  if (rc != SQLITE_OK) {
+    return std::unexpected(SqliteError(connection, rc, "checkpointing the WAL"));
+  }
+  return result;
 }
 
 void Database::WatchTables(std::vector<std::string> tables) {

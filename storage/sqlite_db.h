@@ -72,9 +72,9 @@ class Statement {
 class Database {
  public:
   // Opens (creating) the database file in WAL mode with foreign keys and a busy timeout;
-  // synchronous=FULL when `full_sync`, NORMAL otherwise. Locking mode is EXCLUSIVE: the
-  // connection takes the file locks once and keeps them (no fcntl per transaction, no shared
-  // memory for the WAL index), so no other process can read the database while it is open.
+  // synchronous=FULL when `full_sync`, NORMAL otherwise. Locking mode is NORMAL (the WAL index is
+  // in <path>-shm) so that a second connection can checkpoint beside the writer
+  // (WalCheckpointer); SqliteStore's LOCK file keeps other processes out.
   static std::expected<std::unique_ptr<Database>, Error> Open(const std::filesystem::path& path,
                                                               bool full_sync);
   ~Database();
@@ -104,6 +104,23 @@ class Database {
   int64_t LastInsertRowId() const;
   // The connection's current error as an Error: kNoSpace for SQLITE_FULL, kInternal otherwise.
   Error LastError(std::string_view context) const;
+
+  // PRAGMA journal_size_limit: a WAL file larger than `bytes` is truncated to that when the WAL
+  // starts over.
+  std::expected<void, Error> SetJournalSizeLimit(int64_t bytes);
+  // sqlite3_wal_hook: `hook(arg, connection, "main", frames)` after every commit, with the WAL's
+  // size in frames. Replaces SQLite's automatic checkpoint; nullptr restores it.
+  using WalHook = int (*)(void* arg, sqlite3* connection, const char* name, int frames);
+  void SetWalHook(WalHook hook, void* arg);
+  // A PASSIVE checkpoint: copies into the database file the WAL frames no reader still needs,
+  // without waiting for anyone. BUSY when another connection's checkpoint is running.
+  struct CheckpointResult {
+    bool busy = false;
+    int wal_frames = 0;     // the WAL's size in frames
+    int checkpointed = 0;   // frames now in the database file, from the WAL's start
+  };
+  std::expected<CheckpointResult, Error> CheckpointPassive();
+  static std::expected<CheckpointResult, Error> CheckpointPassive(sqlite3* connection);
 
  private:
   friend class Statement;

@@ -313,6 +313,14 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
     StorageLogger()->info("removed {} leftover file(s) of interrupted writes in {}", *removed,
                           options.data_dir.string());
   }
+  auto checkpointer = WalCheckpointer::Start(options.data_dir / "meta.db", options.fsync,
+                                             *state->db,
+                                             {.wake_frames = options.wal_checkpoint_pages,
+                                              .limit_frames = options.wal_limit_pages});
+  if (!checkpointer) {
+    return std::unexpected(std::move(checkpointer.error()));
+  }
+  state->checkpointer = std::move(*checkpointer);
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(state)));
 }
 
@@ -322,6 +330,7 @@ SqliteStore::~SqliteStore() {
   if (!state_) {
     return;
   }
+  state_->checkpointer.reset();  // its connection closes first: the writer's close is the last
   state_->db.reset();  // closes the connection (checkpointing the WAL) before the marker says so
   if (state_->leaked_files) {
     return;  // the next Open() sweeps objects/
@@ -336,7 +345,8 @@ const std::filesystem::path& SqliteStore::data_dir() const { return state_->opti
 
 SqliteStore::CommitStats SqliteStore::commit_stats() const {
   GroupCommit::Stats stats = state_->group_commit.stats();
-  return {stats.transactions, stats.bodies};
+  WalCheckpointer::Stats checkpoints = state_->checkpointer->stats();
+  return {stats.transactions, stats.bodies, checkpoints.background, checkpoints.in_commit};
 }
 
 std::expected<void, Error> SqliteStore::CreateBucket(const BucketRecord& bucket) {

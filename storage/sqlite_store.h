@@ -1,6 +1,7 @@
 // SqliteStore: Logbucket's storage. Metadata (buckets, objects, multipart uploads, parts, bucket
-// settings) lives in one SQLite database in WAL mode (<data_dir>/meta.db), opened in exclusive
-// locking mode (one store per directory holds <data_dir>/LOCK anyway). Object and part bytes up to
+// settings) lives in one SQLite database in WAL mode (<data_dir>/meta.db; one store per directory
+// holds <data_dir>/LOCK), checkpointed by a thread of its own so that no commit waits for a
+// checkpoint's fsyncs (wal_checkpointer.h). Object and part bytes up to
 // Options::inline_limit live in that database (table blobs, written in the same transaction as
 // their row); larger ones live in files named by an internal id under <data_dir>/objects/, never
 // by the key, so any key is safe.
@@ -17,7 +18,7 @@
 // it does not compute ETags or checksums (the caller passes them in the records).
 //
 // Thread-safety: every method of SqliteStore may be called from any thread concurrently. One
-// SQLite connection serves them all behind one mutex; data file I/O (appending, concatenating
+// SQLite connection serves them all behind one mutex (a second one only checkpoints); data file I/O (appending, concatenating
 // parts, renaming, unlinking) runs outside that mutex.
 // Versions: the current version of each key is in table objects (so unversioned work never
 // touches versions); noncurrent versions and delete markers are in table versions
@@ -172,6 +173,11 @@ class SqliteStore {
     // Largest object or part kept in the database rather than in a data file; 0 keeps every
     // object in a file.
     uint64_t inline_limit = kDefaultInlineLimit;
+    // WAL checkpoints (settable for tests): the checkpoint thread copies the WAL into meta.db
+    // each time it grew by wal_checkpoint_pages; a commit that takes it to wal_limit_pages
+    // checkpoints itself, so the WAL file stays bounded under any load.
+    int wal_checkpoint_pages = 1000;
+    int wal_limit_pages = 4096;
   };
 
   // Opens (creating or upgrading if needed) the store in options.data_dir and removes crash
@@ -188,10 +194,13 @@ class SqliteStore {
   SqliteStore& operator=(const SqliteStore&) = delete;
 
   // Object writes committed so far and the transactions that held them (concurrent writes share
-  // one: group commit), for /_logbucket/status.
+  // one: group commit), and WAL checkpoints run by the checkpoint thread and (when it fell behind)
+  // inside a commit, for /_logbucket/status.
   struct CommitStats {
     uint64_t transactions = 0;
     uint64_t writes = 0;
+    uint64_t background_checkpoints = 0;
+    uint64_t commit_checkpoints = 0;
   };
   CommitStats commit_stats() const;
 

@@ -35,6 +35,7 @@
 #include "storage/sqlite_db.h"
 #include "storage/sqlite_store.h"
 #include "storage/types.h"
+#include "storage/wal_checkpointer.h"
 
 namespace logbucket::storage {
 
@@ -74,6 +75,8 @@ struct SqliteStore::State {
   UniqueFd lock_fd;
   std::mutex mu;  // guards db (see the file comment); bucket_cache locks itself
   std::unique_ptr<Database> db;
+  // Checkpoints db's WAL off the commit path (wal_checkpointer.h); destroyed before db closes.
+  std::unique_ptr<WalCheckpointer> checkpointer;
   // Batches concurrent object writes into shared transactions (see group_commit.h); its leader
   // takes mu for the batch.
   GroupCommit group_commit;

@@ -81,7 +81,7 @@ class StoreTest : public ::testing::Test {
   }
 
   // The options every Reopen() uses.
-  SqliteStore::Options StoreOptions() const { return At(dir_, false, inline_limit_); }
+  virtual SqliteStore::Options StoreOptions() const { return At(dir_, false, inline_limit_); }
 
   void Reopen() {
     store_.reset();

@@ -1,0 +1,110 @@
+#include "storage/wal_checkpointer.h"
+
+#include <utility>
+
+#include "storage/store_internal.h"
+
+namespace logbucket::storage {
+namespace {
+
+// meta.db's page size (SQLite's default, never changed) and a WAL frame's header.
+constexpr int64_t kPageSize = 4096;
+constexpr int64_t kFrameHeaderSize = 24;
+
+}  // namespace
+
+std::expected<std::unique_ptr<WalCheckpointer>, Error> WalCheckpointer::Start(
+    const std::filesystem::path& path, bool full_sync, Database& writer, Limits limits) {
+  auto own = Database::Open(path, full_sync);
+  if (!own) {
+    return std::unexpected(std::move(own.error()));
+  }
+  const int64_t limit_bytes = int64_t{limits.limit_frames} * (kPageSize + kFrameHeaderSize);
+  if (auto limited = writer.SetJournalSizeLimit(limit_bytes); !limited) {
+    return std::unexpected(std::move(limited.error()));
+  }
+  return std::unique_ptr<WalCheckpointer>(new WalCheckpointer(std::move(*own), writer, limits));
+}
+
+WalCheckpointer::WalCheckpointer(std::unique_ptr<Database> own, Database& writer, Limits limits)
+    : own_(std::move(own)), writer_(writer), limits_(limits) {
+  writer_.SetWalHook(&WalCheckpointer::OnCommit, this);
+  thread_ = std::thread([this] { Run(); });
+}
+
+WalCheckpointer::~WalCheckpointer() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+  // The store's owner destroys this with no commit running (the hook must not outlive us).
+  writer_.SetWalHook(nullptr, nullptr);
+}
+
+WalCheckpointer::Stats WalCheckpointer::stats() const {
+  return {background_.load(std::memory_order_relaxed), in_commit_.load(std::memory_order_relaxed)};
+}
+
+int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* /*name*/, int frames) {
+  auto* self = static_cast<WalCheckpointer*>(arg);
+  if (frames >= self->limits_.limit_frames) {
+    // The thread has not kept the WAL short (a sustained load, see the header): copy what it has
+    // not, so the next transaction can start the WAL over. Its checkpoint in progress, if any,
+    // ends first (two cannot run at once).
+    std::unique_lock lock(self->mu_);
+    self->idle_.wait(lock, [self] { return !self->running_; });
+    self->running_ = true;
+    lock.unlock();
+    auto done = Database::CheckpointPassive(db);
+    lock.lock();
+    self->running_ = false;
+    lock.unlock();
+    self->wake_.notify_one();
+    if (!done) {
+      StorageLogger()->warn("{}", done.error().message);
+    } else if (!done->busy) {
+      self->in_commit_.fetch_add(1, std::memory_order_relaxed);
+      self->checkpointed_.store(done->checkpointed, std::memory_order_relaxed);
+    }
+    return SQLITE_OK;
+  }
+  // A WAL smaller than where the last checkpoint ended has been started over since.
+  const int checkpointed = self->checkpointed_.load(std::memory_order_relaxed);
+  const int base = frames >= checkpointed ? checkpointed : 0;
+  if (frames - base >= self->limits_.wake_frames &&
+      !self->requested_.exchange(true, std::memory_order_acq_rel)) {
+    std::lock_guard lock(self->mu_);
+    self->wake_.notify_one();
+  }
+  return SQLITE_OK;
+}
+
+void WalCheckpointer::Run() {
+  std::unique_lock lock(mu_);
+  while (true) {
+    wake_.wait(lock, [this] {
+      return stopping_ || (!running_ && requested_.load(std::memory_order_acquire));
+    });
+    if (stopping_) {
+      return;
+    }
+    running_ = true;
+    lock.unlock();
+    requested_.store(false, std::memory_order_release);
+    auto done = own_->CheckpointPassive();
+    if (!done) {
+      // A full disk, most likely: the WAL keeps the commits; the next request retries.
+      StorageLogger()->warn("{}", done.error().message);
+    } else if (!done->busy) {
+      background_.fetch_add(1, std::memory_order_relaxed);
+      checkpointed_.store(done->checkpointed, std::memory_order_relaxed);
+    }
+    lock.lock();
+    running_ = false;
+    idle_.notify_all();
+  }
+}
+
+}  // namespace logbucket::storage
