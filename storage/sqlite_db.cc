@@ -119,7 +119,7 @@ bool Statement::ColumnIsNull(int column) const {
 }
 
 std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesystem::path& path,
-                                                               bool full_sync) {
+                                                               bool full_sync, Locking locking) {
   sqlite3* raw = nullptr;
   // NOMUTEX: the owner serialises all use, SQLite's own locking would only add cost.
   const int rc =
@@ -137,7 +137,10 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   // A 16 MiB page cache (SQLite's default is 2 MiB) holds the metadata and the small objects
   // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
   // bound, filled only as pages are read.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
+  // locking_mode first: in EXCLUSIVE mode WAL then keeps its index in heap memory.
+  const char* lock_mode = locking == Locking::kExclusive ? "PRAGMA locking_mode=EXCLUSIVE;"
+                                                         : "PRAGMA locking_mode=NORMAL;";
+  for (const char* pragma : {lock_mode, "PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
                              "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.

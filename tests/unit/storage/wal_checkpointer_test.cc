@@ -23,6 +23,7 @@ class WalCheckpointerTest : public StoreTest {
     SqliteStore::Options options = StoreTest::StoreOptions();
     options.wal_checkpoint_pages = checkpoint_pages_;
     options.wal_limit_pages = limit_pages_;
+    options.exclusive_locking = exclusive_;
     return options;
   }
 
@@ -41,6 +42,7 @@ class WalCheckpointerTest : public StoreTest {
 
   int checkpoint_pages_ = 16;
   int limit_pages_ = 1 << 30;  // never, unless a test lowers it
+  bool exclusive_ = false;
 };
 
 TEST_F(WalCheckpointerTest, TheThreadCheckpointsAndCommitsNeverWaitForIt) {
@@ -105,6 +107,29 @@ TEST_F(WalCheckpointerTest, ACleanCloseLeavesOnlyTheDatabaseFile) {
   auto reader = store_->OpenObject("b", "k49");
   ASSERT_TRUE(reader.has_value()) << reader.error().message;
   EXPECT_EQ(ReadAll(*reader), kBody);
+}
+
+TEST_F(WalCheckpointerTest, ExclusiveLockingCheckpointsInsideCommitsAndEitherModeReopensTheOther) {
+  exclusive_ = true;
+  Reopen();
+  MakeBucket("b");
+  PutMany(600, "x");  // well past SQLite's 1000-page automatic checkpoint
+  EXPECT_FALSE(fs::exists(dir_ / "meta.db-shm")) << "the WAL index is in heap memory";
+  SqliteStore::CommitStats stats = store_->commit_stats();
+  EXPECT_EQ(stats.background_checkpoints, 0u);
+  EXPECT_EQ(stats.commit_checkpoints, 0u);  // SQLite's own, not counted
+  EXPECT_LE(WalBytes(), 32 + 1100 * (4096 + 24)) << "the commits checkpointed";
+
+  exclusive_ = false;  // the same files in the default mode, then back
+  Reopen();
+  PutMany(10, "y");
+  exclusive_ = true;
+  Reopen();
+  for (const char* key : {"x0", "x599", "y9"}) {
+    auto reader = store_->OpenObject("b", key);
+    ASSERT_TRUE(reader.has_value()) << key << ": " << reader.error().message;
+    EXPECT_EQ(ReadAll(*reader), kBody);
+  }
 }
 
 }  // namespace
