@@ -171,22 +171,18 @@ void Database::SetWalHook(WalHook hook, void* arg) {
   }
 }
 
-std::expected<Database::CheckpointResult, Error> Database::CheckpointPassive() {
-  return CheckpointPassive(db_);
-}
+std::expected<bool, Error> Database::CheckpointPassive() { return CheckpointPassive(db_); }
 
-std::expected<Database::CheckpointResult, Error> Database::CheckpointPassive(sqlite3* connection) {
-  CheckpointResult result;
-  const int rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE,
-                                           &result.wal_frames, &result.checkpointed);
+std::expected<bool, Error> Database::CheckpointPassive(sqlite3* connection) {
+  const int rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                           nullptr);
   if (rc == SQLITE_BUSY) {
-    result.busy = true;
-    return result;
+    return false;
   }
   if (rc != SQLITE_OK) {
     return std::unexpected(SqliteError(connection, rc, "checkpointing the WAL"));
   }
-  return result;
+  return true;
 }
 
 void Database::WatchTables(std::vector<std::string> tables) {

@@ -119,14 +119,10 @@ class Database {
   using WalHook = int (*)(void* arg, sqlite3* connection, const char* name, int frames);
   void SetWalHook(WalHook hook, void* arg);
   // A PASSIVE checkpoint: copies into the database file the WAL frames no reader still needs,
-  // without waiting for anyone. BUSY when another connection's checkpoint is running.
-  struct CheckpointResult {
-    bool busy = false;
-    int wal_frames = 0;     // the WAL's size in frames
-    int checkpointed = 0;   // frames now in the database file, from the WAL's start
-  };
-  std::expected<CheckpointResult, Error> CheckpointPassive();
-  static std::expected<CheckpointResult, Error> CheckpointPassive(sqlite3* connection);
+  // without waiting for anyone. false (nothing done) when another connection's checkpoint is
+  // running.
+  std::expected<bool, Error> CheckpointPassive();
+  static std::expected<bool, Error> CheckpointPassive(sqlite3* connection);
 
  private:
   friend class Statement;

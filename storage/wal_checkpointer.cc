@@ -57,6 +57,7 @@ int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* /*name*/, int 
     self->idle_.wait(lock, [self] { return !self->running_; });
     self->running_ = true;
     lock.unlock();
+    self->covered_.store(frames, std::memory_order_relaxed);
     auto done = Database::CheckpointPassive(db);
     lock.lock();
     self->running_ = false;
@@ -64,15 +65,15 @@ int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* /*name*/, int 
     self->wake_.notify_one();
     if (!done) {
       StorageLogger()->warn("{}", done.error().message);
-    } else if (!done->busy) {
+    } else if (*done) {
       self->in_commit_.fetch_add(1, std::memory_order_relaxed);
-      self->checkpointed_.store(done->checkpointed, std::memory_order_relaxed);
     }
     return SQLITE_OK;
   }
-  // A WAL smaller than where the last checkpoint ended has been started over since.
-  const int checkpointed = self->checkpointed_.load(std::memory_order_relaxed);
-  const int base = frames >= checkpointed ? checkpointed : 0;
+  self->wal_frames_.store(frames, std::memory_order_relaxed);
+  // A WAL smaller than what the last checkpoint covered has been started over since.
+  const int covered = self->covered_.load(std::memory_order_relaxed);
+  const int base = frames >= covered ? covered : 0;
   if (frames - base >= self->limits_.wake_frames &&
       !self->requested_.exchange(true, std::memory_order_acq_rel)) {
     std::lock_guard lock(self->mu_);
@@ -93,13 +94,13 @@ void WalCheckpointer::Run() {
     running_ = true;
     lock.unlock();
     requested_.store(false, std::memory_order_release);
+    covered_.store(wal_frames_.load(std::memory_order_relaxed), std::memory_order_relaxed);
     auto done = own_->CheckpointPassive();
     if (!done) {
       // A full disk, most likely: the WAL keeps the commits; the next request retries.
       StorageLogger()->warn("{}", done.error().message);
-    } else if (!done->busy) {
+    } else if (*done) {
       background_.fetch_add(1, std::memory_order_relaxed);
-      checkpointed_.store(done->checkpointed, std::memory_order_relaxed);
     }
     lock.lock();
     running_ = false;

@@ -71,9 +71,12 @@ class WalCheckpointer {
   std::unique_ptr<Database> own_;  // used by the thread only
   Database& writer_;
   const Limits limits_;
-  // Where the thread's last checkpoint ended, in frames from the WAL's start; written by the
-  // thread, read by the hook (a WAL smaller than that was started over since).
-  std::atomic<int> checkpointed_{0};
+  // The WAL's size at the last commit (written by the hook), and what the last checkpoint
+  // started covers, in frames from the WAL's start (a WAL smaller than that was started over
+  // since): a checkpoint is asked for once the WAL has grown by wake_frames past it, so commits
+  // that land during a checkpoint do not queue another one right behind it.
+  std::atomic<int> wal_frames_{0};
+  std::atomic<int> covered_{0};
   // Set by the hook to ask for a checkpoint, cleared by the thread as it starts one: the hook
   // takes mu_ (to notify) only when it sets it.
   std::atomic<bool> requested_{false};
