@@ -119,12 +119,13 @@ bool Statement::ColumnIsNull(int column) const {
 }
 
 std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesystem::path& path,
-                                                               bool full_sync, Locking locking) {
+                                                               bool full_sync) {
   sqlite3* raw = nullptr;
-  // NOMUTEX: the owner serialises all use, SQLite's own locking would only add cost.
+  // NOMUTEX: the owner serialises all use, SQLite's own locking would only add cost. unix-excl:
+  // see the header (the process-wide lock is taken at the first read, by the pragmas below).
   const int rc =
       sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, "unix-excl");
   if (rc != SQLITE_OK) {
     Error error = SqliteError(raw, rc, fmt::format("opening {}", path.string()));
     sqlite3_close(raw);
@@ -137,10 +138,7 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   // A 16 MiB page cache (SQLite's default is 2 MiB) holds the metadata and the small objects
   // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
   // bound, filled only as pages are read.
-  // locking_mode first: in EXCLUSIVE mode WAL then keeps its index in heap memory.
-  const char* lock_mode = locking == Locking::kExclusive ? "PRAGMA locking_mode=EXCLUSIVE;"
-                                                         : "PRAGMA locking_mode=NORMAL;";
-  for (const char* pragma : {lock_mode, "PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
+  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
                              "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.

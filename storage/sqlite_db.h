@@ -71,18 +71,13 @@ class Statement {
 
 class Database {
  public:
-  // How the connection locks the database file. kShared: SQLite's NORMAL locking mode, the WAL
-  // index in shared memory (<path>-shm), so that a second connection can checkpoint beside the
-  // writer (WalCheckpointer). kExclusive: the locks are taken once and kept, the WAL index is in
-  // heap memory, no other connection can open the database; for filesystems that cannot map
-  // shared memory (some network and FUSE mounts). SqliteStore's LOCK file keeps other processes
-  // out either way.
-  enum class Locking { kShared, kExclusive };
   // Opens (creating) the database file in WAL mode with foreign keys and a busy timeout;
-  // synchronous=FULL when `full_sync`, NORMAL otherwise.
+  // synchronous=FULL when `full_sync`, NORMAL otherwise. Through SQLite's "unix-excl" VFS: the
+  // process takes the file's locks once and keeps them, so other processes cannot open the
+  // database while other connections of this process can (WalCheckpointer's), with no fcntl(2)
+  // per transaction and the WAL index in heap memory instead of a -shm file.
   static std::expected<std::unique_ptr<Database>, Error> Open(const std::filesystem::path& path,
-                                                              bool full_sync,
-                                                              Locking locking = Locking::kShared);
+                                                              bool full_sync);
   ~Database();
   Database(const Database&) = delete;
   Database& operator=(const Database&) = delete;

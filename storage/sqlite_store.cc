@@ -276,21 +276,7 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
   }
   state->lock_fd = std::move(*lock);
   const std::filesystem::path db_path = options.data_dir / "meta.db";
-  bool exclusive = options.exclusive_locking;
-  auto db = Database::Open(db_path, options.fsync,
-                           exclusive ? Database::Locking::kExclusive : Database::Locking::kShared);
-  if (!db && !exclusive) {
-    // Where shared memory cannot be mapped (some network and FUSE mounts) the WAL index can
-    // still live in heap memory: one connection, checkpoints inside commits.
-    auto alone = Database::Open(db_path, options.fsync, Database::Locking::kExclusive);
-    if (alone) {
-      StorageLogger()->warn("{}; opened in exclusive locking mode instead (WAL checkpoints run "
-                            "inside commits)",
-                            db.error().message);
-      db = std::move(alone);
-      exclusive = true;
-    }
-  }
+  auto db = Database::Open(db_path, options.fsync);
   if (!db) {
     return std::unexpected(std::move(db.error()));
   }
@@ -328,15 +314,13 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
     StorageLogger()->info("removed {} leftover file(s) of interrupted writes in {}", *removed,
                           options.data_dir.string());
   }
-  if (!exclusive) {
-    auto checkpointer = WalCheckpointer::Start(db_path, options.fsync, *state->db,
-                                               {.wake_frames = options.wal_checkpoint_pages,
-                                                .limit_frames = options.wal_limit_pages});
-    if (!checkpointer) {
-      return std::unexpected(std::move(checkpointer.error()));
-    }
-    state->checkpointer = std::move(*checkpointer);
+  auto checkpointer = WalCheckpointer::Start(db_path, options.fsync, *state->db,
+                                             {.wake_frames = options.wal_checkpoint_pages,
+                                              .limit_frames = options.wal_limit_pages});
+  if (!checkpointer) {
+    return std::unexpected(std::move(checkpointer.error()));
   }
+  state->checkpointer = std::move(*checkpointer);
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(state)));
 }
 
@@ -361,10 +345,7 @@ const std::filesystem::path& SqliteStore::data_dir() const { return state_->opti
 
 SqliteStore::CommitStats SqliteStore::commit_stats() const {
   GroupCommit::Stats stats = state_->group_commit.stats();
-  WalCheckpointer::Stats checkpoints;
-  if (state_->checkpointer) {
-    checkpoints = state_->checkpointer->stats();
-  }
+  WalCheckpointer::Stats checkpoints = state_->checkpointer->stats();
   return {stats.transactions, stats.bodies, checkpoints.background, checkpoints.in_commit};
 }
 

@@ -178,10 +178,6 @@ class SqliteStore {
     // checkpoints itself, so the WAL file stays bounded under any load.
     int wal_checkpoint_pages = 1000;
     int wal_limit_pages = 4096;
-    // One connection in SQLite's exclusive locking mode and no checkpoint thread (commits
-    // checkpoint every 1000 pages, as SQLite does by default). Open() also falls back to this,
-    // with a warning, where the data directory cannot hold the WAL index's shared memory.
-    bool exclusive_locking = false;
   };
 
   // Opens (creating or upgrading if needed) the store in options.data_dir and removes crash

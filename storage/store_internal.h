@@ -76,7 +76,6 @@ struct SqliteStore::State {
   std::mutex mu;  // guards db (see the file comment); bucket_cache locks itself
   std::unique_ptr<Database> db;
   // Checkpoints db's WAL off the commit path (wal_checkpointer.h); destroyed before db closes.
-  // None in exclusive locking mode (Options::exclusive_locking, or Open()'s fallback).
   std::unique_ptr<WalCheckpointer> checkpointer;
   // Batches concurrent object writes into shared transactions (see group_commit.h); its leader
   // takes mu for the batch.
