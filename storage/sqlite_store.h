@@ -18,8 +18,8 @@
 // it does not compute ETags or checksums (the caller passes them in the records).
 //
 // Thread-safety: every method of SqliteStore may be called from any thread concurrently. One
-// SQLite connection serves them all behind one mutex (a second one only checkpoints); data file I/O (appending, concatenating
-// parts, renaming, unlinking) runs outside that mutex.
+// SQLite connection serves them all behind one mutex (a second one only checkpoints); data file
+// I/O (appending, concatenating parts, renaming, unlinking) runs outside that mutex.
 // Versions: the current version of each key is in table objects (so unversioned work never
 // touches versions); noncurrent versions and delete markers are in table versions
 // (sqlite_store_versions.cc).
