@@ -123,9 +123,9 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   sqlite3* raw = nullptr;
   // NOMUTEX: the owner serialises all use, SQLite's own locking would only add cost. unix-excl:
   // see the header (the process-wide lock is taken at the first read, by the pragmas below).
-  const int rc =
-      sqlite3_open_v2(path.c_str(), &raw,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, "unix-excl");
+  const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                 "unix-excl");
   if (rc != SQLITE_OK) {
     Error error = SqliteError(raw, rc, fmt::format("opening {}", path.string()));
     sqlite3_close(raw);
