@@ -138,8 +138,8 @@ std::expected<std::unique_ptr<Database>, Error> Database::Open(const std::filesy
   // A 16 MiB page cache (SQLite's default is 2 MiB) holds the metadata and the small objects
   // stored inline that a busy working set reads again, instead of a pread(2) per GET; it is a
   // bound, filled only as pages are read.
-  for (const char* pragma : {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;",
-                             "PRAGMA cache_size=-16384;", sync}) {
+  for (const char* pragma :
+       {"PRAGMA journal_mode=WAL;", "PRAGMA foreign_keys=ON;", "PRAGMA cache_size=-16384;", sync}) {
     if (auto done = db->Exec(pragma); !done) {
       // The first statement is where a file that is not a database shows: name it.
       done.error().message = fmt::format("{}: {}", path.string(), done.error().message);
@@ -172,8 +172,8 @@ void Database::SetWalHook(WalHook hook, void* arg) {
 std::expected<bool, Error> Database::CheckpointPassive() { return CheckpointPassive(db_); }
 
 std::expected<bool, Error> Database::CheckpointPassive(sqlite3* connection) {
-  const int rc = sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr,
-                                           nullptr);
+  const int rc =
+      sqlite3_wal_checkpoint_v2(connection, "main", SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   if (rc == SQLITE_BUSY) {
     return false;
   }

@@ -88,7 +88,7 @@ class WalCheckpointer {
   std::condition_variable idle_;  // a commit at the limit waits for !running_
   bool stopping_ = false;
   bool running_ = false;  // a checkpoint (the thread's or a commit's) is in progress
-  std::thread thread_;  // last: started once everything above is ready
+  std::thread thread_;    // last: started once everything above is ready
 };
 
 }  // namespace logbucket::storage
