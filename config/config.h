@@ -38,7 +38,7 @@ struct Config {
     std::string listen_host = "127.0.0.1";
     uint16_t listen_port = 9000;
     int threads = 2;                      // 0 = one per core
-    int store_threads = 8;                // 0 = commits run on the I/O threads
+    int store_threads = 4;                // 0 = commits run on the I/O threads
     std::string domain = "localhost";     // virtual-hosted style: <bucket>.<domain>[:port]
     uint64_t max_header_bytes = 16 * 1024;
     uint64_t max_object_bytes = 5ull << 30;  // single PUT limit (S3: 5 GiB)

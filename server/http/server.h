@@ -45,7 +45,7 @@ struct ServerOptions {
   int threads = 2;
   // Threads that run BodySink::Finish (the storage commit of requests with a body) so that the I/O
   // threads never block on it; 0 runs Finish on the I/O thread.
-  int store_threads = 8;
+  int store_threads = 4;
   uint64_t max_header_bytes = 16 * 1024;
   // Largest request body accepted on the wire (object limit plus aws-chunked overhead).
   uint64_t max_body_bytes = (5ull << 30) + (64ull << 20);
