@@ -53,21 +53,13 @@ int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* /*name*/, int 
     // The thread has not kept the WAL short (a sustained load, see the header): copy what it has
     // not, so the next transaction can start the WAL over. Its checkpoint in progress, if any,
     // ends first (two cannot run at once).
-    std::unique_lock lock(self->mu_);
-    self->idle_.wait(lock, [self] { return !self->running_; });
-    self->running_ = true;
-    lock.unlock();
-    self->covered_.store(frames, std::memory_order_relaxed);
-    auto done = Database::CheckpointPassive(db);
-    lock.lock();
-    self->running_ = false;
-    lock.unlock();
-    self->wake_.notify_one();
-    if (!done) {
-      StorageLogger()->warn("{}", done.error().message);
-    } else if (*done) {
-      self->in_commit_.fetch_add(1, std::memory_order_relaxed);
+    {
+      std::unique_lock lock(self->mu_);
+      self->idle_.wait(lock, [self] { return !self->running_; });
+      self->running_ = true;
     }
+    self->covered_.store(frames, std::memory_order_relaxed);
+    self->EndCheckpoint(Database::CheckpointPassive(db), self->in_commit_);
     return SQLITE_OK;
   }
   self->wal_frames_.store(frames, std::memory_order_relaxed);
@@ -83,28 +75,36 @@ int WalCheckpointer::OnCommit(void* arg, sqlite3* db, const char* /*name*/, int 
 }
 
 void WalCheckpointer::Run() {
-  std::unique_lock lock(mu_);
   while (true) {
-    wake_.wait(lock, [this] {
-      return stopping_ || (!running_ && requested_.load(std::memory_order_acquire));
-    });
-    if (stopping_) {
-      return;
+    {
+      std::unique_lock lock(mu_);
+      wake_.wait(lock, [this] {
+        return stopping_ || (!running_ && requested_.load(std::memory_order_acquire));
+      });
+      if (stopping_) {
+        return;
+      }
+      running_ = true;
     }
-    running_ = true;
-    lock.unlock();
     requested_.store(false, std::memory_order_release);
     covered_.store(wal_frames_.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    auto done = own_->CheckpointPassive();
-    if (!done) {
-      // A full disk, most likely: the WAL keeps the commits; the next request retries.
-      StorageLogger()->warn("{}", done.error().message);
-    } else if (*done) {
-      background_.fetch_add(1, std::memory_order_relaxed);
-    }
-    lock.lock();
+    EndCheckpoint(own_->CheckpointPassive(), background_);
+  }
+}
+
+void WalCheckpointer::EndCheckpoint(const std::expected<bool, Error>& done,
+                                    std::atomic<uint64_t>& completed) {
+  {
+    std::lock_guard lock(mu_);
     running_ = false;
-    idle_.notify_all();
+  }
+  idle_.notify_all();  // a commit at the limit
+  wake_.notify_one();  // the thread, asked for another meanwhile
+  if (!done) {
+    // A full disk, most likely: the WAL keeps the commits; the next checkpoint retries.
+    StorageLogger()->warn("{}", done.error().message);
+  } else if (*done) {
+    completed.fetch_add(1, std::memory_order_relaxed);
   }
 }
 

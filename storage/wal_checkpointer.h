@@ -67,6 +67,9 @@ class WalCheckpointer {
   // sqlite3_wal_hook: after every commit of the writer, with the WAL's size in frames.
   static int OnCommit(void* self, sqlite3* db, const char* name, int frames);
   void Run();
+  // After a checkpoint (the caller set running_): clears running_, wakes whoever waits for that,
+  // logs a failure and counts a checkpoint that ran in `completed`.
+  void EndCheckpoint(const std::expected<bool, Error>& done, std::atomic<uint64_t>& completed);
 
   std::unique_ptr<Database> own_;  // used by the thread only
   Database& writer_;
