@@ -189,18 +189,11 @@ TEST_F(InlineTest, AVersionOneDatabaseIsUpgradedAndItsFilesStayReadable) {
   inline_limit_ = 0;
   Reopen();
   ASSERT_TRUE(Put("b", "old", "bytes of a file").has_value());
-  store_.reset();
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "meta.db").c_str(), &db), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(db,
-                         "ALTER TABLE objects DROP COLUMN blob_id;"
-                         "ALTER TABLE parts DROP COLUMN blob_id; DROP TABLE blobs;"
-                         "ALTER TABLE buckets DROP COLUMN versioning; DROP TABLE versions;"
-                         "PRAGMA user_version = 1;",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  ASSERT_EQ(ExecClosed("ALTER TABLE objects DROP COLUMN blob_id;"
+                       "ALTER TABLE parts DROP COLUMN blob_id; DROP TABLE blobs;"
+                       "ALTER TABLE buckets DROP COLUMN versioning; DROP TABLE versions;"
+                       "PRAGMA user_version = 1;"),
+            "");
   fs::remove(dir_ / "CLEAN");  // version 1 wrote no marker
 
   inline_limit_ = kLimit;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -110,6 +111,20 @@ class StoreTest : public ::testing::Test {
     record.key = key;
     record.etag = std::move(etag);
     return store_->CommitObject(Pending(bytes), std::move(record), cond);
+  }
+
+  // Closes the store and runs `sql` on meta.db through SQLite's default VFS, as an older version
+  // or an outside tool would; returns SQLite's error message, "" on success.
+  std::string ExecClosed(const char* sql) {
+    store_.reset();
+    sqlite3* db = nullptr;
+    std::string error;
+    if (sqlite3_open((dir_ / "meta.db").c_str(), &db) != SQLITE_OK ||
+        sqlite3_exec(db, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+      error = sqlite3_errmsg(db);
+    }
+    sqlite3_close(db);
+    return error;
   }
 
   static std::string ReadAll(const ObjectReader& reader) {

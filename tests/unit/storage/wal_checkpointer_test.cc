@@ -2,7 +2,6 @@
 // thread checkpoints, commits only do so at the limit, the WAL file stays bounded, and a clean
 // close leaves neither the WAL nor its index behind.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <chrono>
 #include <string>
@@ -114,19 +113,12 @@ TEST_F(WalCheckpointerTest, TheWalIndexIsInHeapMemoryAndAnOlderExclusiveDatabase
   PutMany(10, "k");
   EXPECT_TRUE(fs::exists(dir_ / "meta.db-wal"));
   EXPECT_FALSE(fs::exists(dir_ / "meta.db-shm")) << "unix-excl keeps the WAL index in the heap";
-  store_.reset();
   // Until 2026-11-22 the store opened meta.db in EXCLUSIVE locking mode through the default VFS:
   // a database written that way opens as before.
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open((dir_ / "meta.db").c_str(), &db), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(db,
-                         "PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
-                         "INSERT INTO buckets (name, owner, region, created_ms) "
-                         "VALUES ('legacy', '111122223333', 'us-east-1', 1)",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK)
-      << sqlite3_errmsg(db);
-  sqlite3_close(db);
+  EXPECT_EQ(ExecClosed("PRAGMA locking_mode=EXCLUSIVE; PRAGMA journal_mode=WAL; "
+                       "INSERT INTO buckets (name, owner, region, created_ms) "
+                       "VALUES ('legacy', '111122223333', 'us-east-1', 1)"),
+            "");
   Reopen();
   EXPECT_TRUE(store_->GetBucket("legacy").has_value());
   auto reader = store_->OpenObject("b", "k9");
