@@ -203,8 +203,9 @@ std::expected<UniqueFd, Error> LockDataDir(const std::filesystem::path& data_dir
 }
 
 std::expected<ReferencedIds, Error> ReferencedDataIds(Database& db) {
-  auto stmt = db.Prepare("SELECT data_id FROM objects UNION ALL SELECT data_id FROM parts"
-                         " UNION ALL SELECT data_id FROM versions");
+  auto stmt = db.Prepare(
+      "SELECT data_id FROM objects UNION ALL SELECT data_id FROM parts"
+      " UNION ALL SELECT data_id FROM versions");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -314,13 +315,20 @@ std::expected<std::unique_ptr<SqliteStore>, Error> SqliteStore::Open(const Optio
     StorageLogger()->info("removed {} leftover file(s) of interrupted writes in {}", *removed,
                           options.data_dir.string());
   }
-  auto checkpointer = WalCheckpointer::Start(db_path, options.fsync, *state->db,
-                                             {.wake_frames = options.wal_checkpoint_pages,
-                                              .limit_frames = options.wal_limit_pages});
+  auto checkpointer = WalCheckpointer::Start(
+      db_path, options.fsync, *state->db,
+      {.wake_frames = options.wal_checkpoint_pages, .limit_frames = options.wal_limit_pages});
   if (!checkpointer) {
     return std::unexpected(std::move(checkpointer.error()));
   }
   state->checkpointer = std::move(*checkpointer);
+  if (options.reader_connections > 0) {
+    auto readers = ReaderPool::Open(db_path, options.reader_connections, options.reader_cache_kib);
+    if (!readers) {
+      return std::unexpected(std::move(readers.error()));
+    }
+    state->readers = std::move(*readers);
+  }
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(state)));
 }
 
@@ -330,6 +338,7 @@ SqliteStore::~SqliteStore() {
   if (!state_) {
     return;
   }
+  state_->readers.reset();
   state_->checkpointer.reset();  // its connection closes first: the writer's close is the last
   state_->db.reset();  // closes the connection (checkpointing the WAL) before the marker says so
   if (state_->leaked_files) {
@@ -380,8 +389,8 @@ std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name)
   if (auto cached = state_->bucket_cache.FindBucket(generation, name)) {
     return std::move(*cached);
   }
-  auto stmt =
-      state_->db->Prepare("SELECT name, owner, region, created_ms, versioning FROM buckets WHERE name = ?1");
+  auto stmt = state_->db->Prepare(
+      "SELECT name, owner, region, created_ms, versioning FROM buckets WHERE name = ?1");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -401,8 +410,8 @@ std::expected<BucketRecord, Error> SqliteStore::GetBucket(std::string_view name)
 
 std::expected<std::vector<BucketRecord>, Error> SqliteStore::ListBuckets() {
   std::lock_guard lock(state_->mu);
-  auto stmt =
-      state_->db->Prepare("SELECT name, owner, region, created_ms, versioning FROM buckets ORDER BY name");
+  auto stmt = state_->db->Prepare(
+      "SELECT name, owner, region, created_ms, versioning FROM buckets ORDER BY name");
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -499,8 +508,7 @@ std::expected<void, Error> SqliteStore::PutBucketSetting(std::string_view bucket
 std::expected<std::optional<std::string>, Error> SqliteStore::GetBucketSetting(
     std::string_view bucket, std::string_view name) {
   // Without mu first (see bucket_cache.h): a hit does not wait for a write transaction.
-  if (auto cached =
-          state_->bucket_cache.FindSetting(state_->db->WriteGeneration(), bucket, name)) {
+  if (auto cached = state_->bucket_cache.FindSetting(state_->db->WriteGeneration(), bucket, name)) {
     return std::move(*cached);
   }
   std::lock_guard lock(state_->mu);
@@ -590,8 +598,7 @@ std::expected<void, Error> SqliteStore::Reset() {
     // Children before parents, so the foreign keys hold at every step.
     for (const char* sql :
          {"DELETE FROM parts", "DELETE FROM uploads", "DELETE FROM objects", "DELETE FROM versions",
-          "DELETE FROM blobs",
-          "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
+          "DELETE FROM blobs", "DELETE FROM bucket_settings", "DELETE FROM buckets"}) {
       if (auto deleted = db.Exec(sql); !deleted) {
         return deleted;
       }

@@ -18,8 +18,10 @@
 // it does not compute ETags or checksums (the caller passes them in the records).
 //
 // Thread-safety: every method of SqliteStore may be called from any thread concurrently. One
-// SQLite connection serves them all behind one mutex (a second one only checkpoints); data file
-// I/O (appending, concatenating parts, renaming, unlinking) runs outside that mutex.
+// SQLite connection serves them behind one mutex (a second one only checkpoints), except the
+// lookups of OpenObject and HeadObject, which read through a pool of read-only connections
+// (reader_pool.h); data file I/O (appending, concatenating parts, renaming, unlinking) runs
+// outside that mutex.
 // Versions: the current version of each key is in table objects (so unversioned work never
 // touches versions); noncurrent versions and delete markers are in table versions
 // (sqlite_store_versions.cc).
@@ -178,6 +180,11 @@ class SqliteStore {
     // checkpoints itself, so the WAL file stays bounded under any load.
     int wal_checkpoint_pages = 1000;
     int wal_limit_pages = 4096;
+    // Read-only connections that serve the lookups of OpenObject and HeadObject without the
+    // store's mutex (reader_pool.h), each with a page cache of reader_cache_kib; 0 connections
+    // sends those lookups through the writer's connection too.
+    int reader_connections = 2;
+    int reader_cache_kib = 8 * 1024;
   };
 
   // Opens (creating or upgrading if needed) the store in options.data_dir and removes crash
@@ -342,6 +349,11 @@ class SqliteStore {
   explicit SqliteStore(std::unique_ptr<State> state);
   // A reader over a row just read under the lock (called with State::mu held).
   std::expected<ObjectReader, Error> OpenStored(StoredObject stored);
+  // OpenObject through a reader connection: nullopt when the store has none, or when the row
+  // named a data file that a replace removed after the row was read (the caller asks again under
+  // the lock).
+  std::optional<std::expected<ObjectReader, Error>> OpenThroughReader(std::string_view bucket,
+                                                                      std::string_view key);
   // `reader` ready to read plaintext: when its record is stored encrypted, its data key unwrapped
   // and handed to it. kCorrupt when the key does not unwrap, kIo when the master key is unusable.
   std::expected<ObjectReader, Error> Decrypting(ObjectReader reader);

@@ -432,6 +432,20 @@ std::expected<ObjectRecord, Error> SqliteStore::CommitObject(PendingWrite data, 
 
 std::expected<ObjectRecord, Error> SqliteStore::HeadObject(std::string_view bucket,
                                                            std::string_view key) {
+  if (state_->readers) {
+    auto lease = state_->readers->Acquire();
+    auto found = LookupObject(lease.db(), bucket, key, /*with_bytes=*/false);
+    if (!found) {
+      return std::unexpected(std::move(found.error()));
+    }
+    if (!found->bucket_exists) {
+      return std::unexpected(NoSuchBucket(bucket));
+    }
+    if (!found->object) {
+      return std::unexpected(NoSuchObject(bucket, key));
+    }
+    return std::move(found->object->record);
+  }
   std::lock_guard lock(state_->mu);
   auto stored = SelectObject(*state_->db, bucket, key);
   if (!stored) {
@@ -446,8 +460,48 @@ std::expected<ObjectRecord, Error> SqliteStore::HeadObject(std::string_view buck
   return std::move((*stored)->record);
 }
 
+std::optional<std::expected<ObjectReader, Error>> SqliteStore::OpenThroughReader(
+    std::string_view bucket, std::string_view key) {
+  if (!state_->readers) {
+    return std::nullopt;
+  }
+  std::optional<ObjectLookup> found;
+  {
+    auto lease = state_->readers->Acquire();
+    auto looked_up = LookupObject(lease.db(), bucket, key, /*with_bytes=*/true);
+    if (!looked_up) {
+      return std::unexpected(std::move(looked_up.error()));
+    }
+    found = std::move(*looked_up);
+  }
+  if (!found->bucket_exists) {
+    return std::unexpected(NoSuchBucket(bucket));
+  }
+  if (!found->object) {
+    return std::unexpected(NoSuchObject(bucket, key));
+  }
+  StoredObject& stored = *found->object;
+  if (stored.record.delete_marker) {
+    return ObjectReader(-1, std::move(stored.record), {});
+  }
+  if (found->blob) {
+    return Decrypting(ObjectReader(-1, std::move(stored.record), std::move(*found->blob)));
+  }
+  auto fd = OpenForReading(state_->layout.DataPath(stored.data.data_id));
+  if (!fd) {
+    if (fd.error().code == ErrorCode::kCorrupt) {
+      return std::nullopt;  // missing: replaced since the row was read
+    }
+    return std::unexpected(std::move(fd.error()));
+  }
+  return Decrypting(ObjectReader(*fd, std::move(stored.record), {}));
+}
+
 std::expected<ObjectReader, Error> SqliteStore::OpenObject(std::string_view bucket,
                                                            std::string_view key) {
+  if (auto opened = OpenThroughReader(bucket, key)) {
+    return std::move(*opened);
+  }
   std::lock_guard lock(state_->mu);
   auto stored = SelectObject(*state_->db, bucket, key);
   if (!stored) {

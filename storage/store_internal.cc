@@ -38,7 +38,6 @@ std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::stri
   return stored;
 }
 
-
 std::expected<DataRef, Error> SqliteStore::State::Install(PendingWrite& data) {
   if (!data.open_) {
     return std::unexpected(
@@ -205,6 +204,10 @@ std::optional<std::string> PrefixSuccessor(std::string_view prefix) {
   return successor;
 }
 
+Error NoSuchBucket(std::string_view bucket) {
+  return Error{ErrorCode::kBucketNotFound, fmt::format("no bucket named {}", bucket)};
+}
+
 std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket) {
   auto stmt = db.Prepare("SELECT 1 FROM buckets WHERE name = ?1");
   if (!stmt) {
@@ -216,8 +219,7 @@ std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket) 
     return std::unexpected(std::move(row.error()));
   }
   if (!*row) {
-    return std::unexpected(
-        Error{ErrorCode::kBucketNotFound, fmt::format("no bucket named {}", bucket)});
+    return std::unexpected(NoSuchBucket(bucket));
   }
   return {};
 }
@@ -243,6 +245,51 @@ std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
     return std::unexpected(std::move(stored.error()));
   }
   return std::move(*stored);
+}
+
+std::expected<ObjectLookup, Error> LookupObject(Database& db, std::string_view bucket,
+                                                std::string_view key, bool with_bytes) {
+  // buckets drives the join, so a missing bucket is no row and a missing object a row of NULLs.
+  // The blob is a scalar subquery: read only for an inline object, in the same statement.
+#define LOGBUCKET_LOOKUP_FROM                 \
+  " FROM buckets AS k LEFT JOIN objects AS o" \
+  " ON o.bucket = k.name AND o.object_key = ?2 WHERE k.name = ?1"
+  auto stmt =
+      with_bytes
+          ? db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS_OF(
+                "o.") ", (SELECT bytes FROM blobs WHERE id = o.blob_id)" LOGBUCKET_LOOKUP_FROM)
+          : db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS_OF("o.") LOGBUCKET_LOOKUP_FROM);
+#undef LOGBUCKET_LOOKUP_FROM
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  stmt->BindText(1, bucket).BindBlob(2, key);
+  auto row = stmt->Step();
+  if (!row) {
+    return std::unexpected(std::move(row.error()));
+  }
+  ObjectLookup lookup;
+  if (!*row) {
+    return lookup;
+  }
+  lookup.bucket_exists = true;
+  if (stmt->ColumnIsNull(0)) {
+    return lookup;
+  }
+  auto stored = ReadObjectRow(*stmt, bucket);
+  if (!stored) {
+    return std::unexpected(std::move(stored.error()));
+  }
+  if (with_bytes && stored->data.blob_id) {
+    if (stmt->ColumnIsNull(12)) {
+      return std::unexpected(
+          Error{ErrorCode::kCorrupt,
+                fmt::format("blob {} named by a row is missing", *stored->data.blob_id)});
+    }
+    lookup.blob = stmt->ColumnString(12);
+  }
+  lookup.object = std::move(*stored);
+  return lookup;
 }
 
 std::expected<std::vector<ObjectRecord>, Error> SelectObjectRange(

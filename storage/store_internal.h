@@ -7,12 +7,15 @@
 // same transaction as the row that references it, so blobs never leak; data files are created
 // before and removed after their row's transaction (see sqlite_store.h).
 //
-// Locking discipline: State::mu guards `db` (the single SQLite connection and its cache of
-// prepared statements), hence every metadata read and write. Row helpers below take a Database&
-// and must be called with mu held. Writing object bytes, renaming data files into objects/ and
-// unlinking replaced files happen outside the lock. Data files are opened for reading while the
-// lock is held, right after their row is read, because a concurrent replace unlinks the old file
-// only after its own commit, which cannot happen while the lock is held.
+// Locking discipline: State::mu guards `db` (the writer's SQLite connection and its cache of
+// prepared statements), hence every metadata write and most reads. Row helpers below take a
+// Database& and must be called with mu held when it is `db`. Writing object bytes, renaming data
+// files into objects/ and unlinking replaced files happen outside the lock. Data files are opened
+// for reading while the lock is held, right after their row is read, because a concurrent replace
+// unlinks the old file only after its own commit, which cannot happen while the lock is held.
+// The lookups of OpenObject and HeadObject go through `readers` instead (one statement each, so
+// one snapshot); a data file the reader's row named that is gone by the time it is opened was
+// replaced meanwhile, and the lookup is made again under mu.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -32,6 +35,7 @@
 #include "storage/data_files.h"
 #include "storage/error.h"
 #include "storage/group_commit.h"
+#include "storage/reader_pool.h"
 #include "storage/sqlite_db.h"
 #include "storage/sqlite_store.h"
 #include "storage/types.h"
@@ -75,6 +79,9 @@ struct SqliteStore::State {
   UniqueFd lock_fd;
   std::mutex mu;  // guards db (see the file comment); bucket_cache locks itself
   std::unique_ptr<Database> db;
+  // Read-only connections for the lookups of GET and HEAD (reader_pool.h), used without mu;
+  // closed before db.
+  std::unique_ptr<ReaderPool> readers;
   // Checkpoints db's WAL off the commit path (wal_checkpointer.h); destroyed before db closes.
   std::unique_ptr<WalCheckpointer> checkpointer;
   // Batches concurrent object writes into shared transactions (see group_commit.h); its leader
@@ -110,6 +117,8 @@ TimestampMs NowMs();
 // there is none (prefix empty or made only of 0xFF bytes).
 std::optional<std::string> PrefixSuccessor(std::string_view prefix);
 
+// kBucketNotFound, naming the bucket.
+Error NoSuchBucket(std::string_view bucket);
 // kBucketNotFound unless the bucket exists.
 std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket);
 
@@ -118,10 +127,13 @@ struct StoredObject {
   ObjectRecord record;
   DataRef data;
 };
-// The columns of objects that ReadObjectRow reads, in its order.
-#define LOGBUCKET_OBJECT_COLUMNS                                                             \
-  "object_key, data_id, size, etag, last_modified_ms, owner, storage_class, checksum_type, " \
-  "parts_count, version_id, extras, blob_id"
+// The columns of objects that ReadObjectRow reads, in its order, each qualified by `table`
+// ("o." or "" for none).
+#define LOGBUCKET_OBJECT_COLUMNS_OF(table)                                                         \
+  table "object_key, " table "data_id, " table "size, " table "etag, " table                       \
+        "last_modified_ms, " table "owner, " table "storage_class, " table "checksum_type, " table \
+        "parts_count, " table "version_id, " table "extras, " table "blob_id"
+#define LOGBUCKET_OBJECT_COLUMNS LOGBUCKET_OBJECT_COLUMNS_OF("")
 
 // Reads an objects row selected with LOGBUCKET_OBJECT_COLUMNS.
 std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::string_view bucket);
@@ -129,6 +141,17 @@ std::expected<StoredObject, Error> ReadObjectRow(const Statement& row, std::stri
 std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
                                                                std::string_view bucket,
                                                                std::string_view key);
+
+// What one statement (one snapshot, so it needs no transaction: ReaderPool connections use it)
+// read of bucket/key: whether the bucket exists, its current object, and with `with_bytes` the
+// bytes of that object when they are a blob.
+struct ObjectLookup {
+  bool bucket_exists = false;
+  std::optional<StoredObject> object;
+  std::optional<std::string> blob;  // nullopt for a data file, or when not asked for
+};
+std::expected<ObjectLookup, Error> LookupObject(Database& db, std::string_view bucket,
+                                                std::string_view key, bool with_bytes);
 
 // Inside a transaction, before record becomes the current version of record.bucket/record.key:
 // checks that the bucket exists and that `condition` holds, chooses record.version_id from the
