@@ -258,6 +258,14 @@ std::optional<std::chrono::system_clock::time_point> ParseAccessLogTime(std::str
 std::string FormatAccessLogLine(const AccessLogRecord& r, bool with_source_region) {
   std::string out;
   out.reserve(512);
+  FormatAccessLogLineInto(
+      out, r, with_source_region ? std::optional<std::string_view>(r.source_region) : std::nullopt);
+  return out;
+}
+
+void FormatAccessLogLineInto(std::string& out, const AccessLogRecord& r,
+                             std::optional<std::string_view> source_region) {
+  out.clear();
   if (r.bucket_owner.empty()) {
     out.push_back('-');
   } else {
@@ -295,10 +303,9 @@ std::string FormatAccessLogLine(const AccessLogRecord& r, bool with_source_regio
   AppendBare(out, r.tls_version);
   AppendBare(out, r.access_point_arn);
   AppendBare(out, r.acl_required ? "Yes" : "");
-  if (with_source_region) {
-    AppendBare(out, r.source_region);
+  if (source_region) {
+    AppendBare(out, *source_region);
   }
-  return out;
 }
 
 std::expected<ParsedAccessLogLine, std::string> ParseAccessLogLine(std::string_view line) {

@@ -70,6 +70,11 @@ inline constexpr std::size_t kAccessLogFieldCount = 26;  // fields every line ha
 // Formats `r` as one line (see the contract above). With `with_source_region`, appends the 27th
 // field (r.source_region, "-" when empty).
 std::string FormatAccessLogLine(const AccessLogRecord& r, bool with_source_region);
+// The same line written into `out` (replacing its contents, keeping its capacity: no allocation
+// once it has grown), with `source_region` as the 27th field when given (r.source_region is not
+// read). For the per-request path.
+void FormatAccessLogLineInto(std::string& out, const AccessLogRecord& r,
+                             std::optional<std::string_view> source_region);
 
 // Amazon's key encoding: every byte except A-Z a-z 0-9 - _ . ~ '/' as "%XX"; "" stays "".
 std::string UrlEncodeLogKey(std::string_view key);

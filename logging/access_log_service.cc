@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <exception>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -77,8 +78,16 @@ struct AccessLogService::State {
   FileSpool spool;
   std::atomic<uint64_t> records_submitted{0};
 
+  using Registry = std::map<std::string, Registration>;
+  // Publishes `registry` as the snapshot the request path reads (registry_mu held).
+  void Publish() { snapshot.store(std::make_shared<const Registry>(registry)); }
+
   mutable std::mutex registry_mu;  // guards registry
-  std::map<std::string, Registration> registry;
+  Registry registry;
+  // An immutable copy of registry, replaced by every change: IsEnabled and Submit run for every
+  // request on every I/O thread and read it without registry_mu (which made them queue on one
+  // another) and without copying a registration.
+  std::atomic<std::shared_ptr<const Registry>> snapshot{std::make_shared<const Registry>()};
 
   // Serializes deliveries (scheduler, Flush, Stop) and Reset: a segment is delivered by one
   // thread at a time.
@@ -251,9 +260,10 @@ void AccessLogService::SetConfiguration(const std::string& source_bucket,
   std::lock_guard lock(state_->registry_mu);
   if (!config) {
     state_->registry.erase(source_bucket);
-    return;
+  } else {
+    state_->registry[source_bucket] = Registration{info, std::move(*config)};
   }
-  state_->registry[source_bucket] = Registration{info, std::move(*config)};
+  state_->Publish();
 }
 
 std::optional<LoggingConfiguration> AccessLogService::GetConfiguration(
@@ -267,8 +277,7 @@ std::optional<LoggingConfiguration> AccessLogService::GetConfiguration(
 }
 
 bool AccessLogService::IsEnabled(const std::string& source_bucket) const {
-  std::lock_guard lock(state_->registry_mu);
-  return state_->registry.contains(source_bucket);
+  return state_->snapshot.load()->contains(source_bucket);
 }
 
 std::vector<std::string> AccessLogService::FindLoop(const std::string& source_bucket,
@@ -284,21 +293,18 @@ std::vector<std::string> AccessLogService::FindLoop(const std::string& source_bu
 }
 
 void AccessLogService::Submit(const AccessLogRecord& record) {
-  LoggingRegistration registration;
-  {
-    std::lock_guard lock(state_->registry_mu);
-    const auto it = state_->registry.find(record.bucket);
-    if (it == state_->registry.end()) {
-      return;
-    }
-    registration = it->second;
+  const std::shared_ptr<const State::Registry> registry = state_->snapshot.load();
+  const auto it = registry->find(record.bucket);
+  if (it == registry->end()) {
+    return;
   }
-  SubmitAs(record, registration);
+  SubmitAs(record, it->second);
 }
 
 void AccessLogService::SubmitAs(const AccessLogRecord& record,
                                 const LoggingRegistration& registration) {
-  SpoolEntry entry;
+  // Reused by each thread: assigning keeps the strings' capacity, so no allocation per record.
+  thread_local SpoolEntry entry;
   entry.target_bucket = registration.config.target_bucket;
   entry.target_prefix = registration.config.target_prefix;
   entry.key_format = registration.config.key_format;
@@ -306,13 +312,10 @@ void AccessLogService::SubmitAs(const AccessLogRecord& record,
   entry.source_account = registration.info.owner_account_id;
   entry.source_region = registration.info.region;
   entry.event_time = record.time;
-  if (state_->options.source_region_field) {
-    AccessLogRecord with_region = record;
-    with_region.source_region = entry.source_region;
-    entry.line = FormatAccessLogLine(with_region, true);
-  } else {
-    entry.line = FormatAccessLogLine(record, false);
-  }
+  FormatAccessLogLineInto(entry.line, record,
+                          state_->options.source_region_field
+                              ? std::optional<std::string_view>(entry.source_region)
+                              : std::nullopt);
   state_->records_submitted.fetch_add(1, std::memory_order_relaxed);
   state_->spool.Append(record.bucket, entry);
 }
@@ -394,6 +397,7 @@ void AccessLogService::Reset() {
   {
     std::lock_guard lock(state_->registry_mu);
     state_->registry.clear();
+    state_->Publish();
   }
   state_->spool.Reset();
   {

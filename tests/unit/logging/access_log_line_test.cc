@@ -83,6 +83,17 @@ TEST(AccessLogLineTest, GoldenAwsDocVersioningWithSourceRegion) {
   EXPECT_EQ(parsed->Get(AccessLogField::kSourceRegion), "us-east-1");
 }
 
+TEST(AccessLogLineTest, FormatIntoReplacesTheBufferAndTakesTheRegionGiven) {
+  AccessLogRecord record = DocRecord();
+  std::string out = std::string(2000, 'x');  // a longer previous line: nothing of it may remain
+  FormatAccessLogLineInto(out, record, std::string_view("eu-west-3"));
+  record.source_region = "eu-west-3";
+  EXPECT_EQ(out, FormatAccessLogLine(record, true));
+  FormatAccessLogLineInto(out, record, std::nullopt);
+  EXPECT_EQ(out, FormatAccessLogLine(record, false));
+  EXPECT_EQ(ParseAccessLogLine(out)->size(), kAccessLogFieldCount);
+}
+
 TEST(AccessLogLineTest, GoldenAwsDocWithoutSourceRegionEndsAtAclRequired) {
   AccessLogRecord r = DocRecord();
   r.request_id = "891CE47D2EXAMPLE";
