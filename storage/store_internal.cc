@@ -140,6 +140,10 @@ std::expected<std::string, Error> ReleaseData(Database& db, const DataRef& ref) 
   return std::string();
 }
 
+Error MissingBlob(int64_t id) {
+  return Error{ErrorCode::kCorrupt, fmt::format("blob {} named by a row is missing", id)};
+}
+
 std::expected<std::string, Error> SelectBlob(Database& db, int64_t id) {
   auto stmt = db.Prepare("SELECT bytes FROM blobs WHERE id = ?1");
   if (!stmt) {
@@ -151,8 +155,7 @@ std::expected<std::string, Error> SelectBlob(Database& db, int64_t id) {
     return std::unexpected(std::move(row.error()));
   }
   if (!*row) {
-    return std::unexpected(
-        Error{ErrorCode::kCorrupt, fmt::format("blob {} named by a row is missing", id)});
+    return std::unexpected(MissingBlob(id));
   }
   return stmt->ColumnString(0);
 }
@@ -282,9 +285,7 @@ std::expected<ObjectLookup, Error> LookupObject(Database& db, std::string_view b
   }
   if (with_bytes && stored->data.blob_id) {
     if (stmt->ColumnIsNull(12)) {
-      return std::unexpected(
-          Error{ErrorCode::kCorrupt,
-                fmt::format("blob {} named by a row is missing", *stored->data.blob_id)});
+      return std::unexpected(MissingBlob(*stored->data.blob_id));
     }
     lookup.blob = stmt->ColumnString(12);
   }

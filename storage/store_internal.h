@@ -106,6 +106,8 @@ std::filesystem::path CleanMarkerPath(const std::filesystem::path& data_dir);
 // blob, if any, and returns the data file id to remove once the transaction commits ("" for none).
 std::expected<std::string, Error> ReleaseData(Database& db, const DataRef& ref);
 
+// kCorrupt: a row names blob `id`, which is missing.
+Error MissingBlob(int64_t id);
 // The bytes of blob `id` (kCorrupt when a row names a missing blob).
 std::expected<std::string, Error> SelectBlob(Database& db, int64_t id);
 
