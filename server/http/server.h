@@ -12,8 +12,10 @@
 // is plain HTTP and the TLS port TLS only. The negotiated version and cipher (OpenSSL names)
 // reach RequestHead::tls_version / tls_cipher and so the access-log record.
 //
-// Thread-safety: Run() blocks on `threads` I/O threads; Stop() may be called from any thread
-// (and is called on SIGINT/SIGTERM). `handler` and `access_log` must outlive the server.
+// Thread-safety: Run() blocks on `threads` I/O threads, each running an io_context of its own: a
+// connection is served by one thread from its first request to its last (the contexts take new
+// connections in turn). Stop() may be called from any thread (and is called on SIGINT/SIGTERM).
+// `handler` and `access_log` must outlive the server.
 #pragma once
 
 #include <chrono>
