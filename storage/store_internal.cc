@@ -227,11 +227,14 @@ std::expected<void, Error> RequireBucket(Database& db, std::string_view bucket) 
   return {};
 }
 
-std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
-                                                               std::string_view bucket,
-                                                               std::string_view key) {
-  auto stmt = db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS
-                         " FROM objects WHERE bucket = ?1 AND object_key = ?2");
+namespace {
+
+// `sql` (a static string) bound with ?1 = bucket and ?2 = key, stepped once: the statement on its
+// first row, or nullopt when there is none.
+std::expected<std::optional<Statement>, Error> StepOnKey(Database& db, std::string_view sql,
+                                                         std::string_view bucket,
+                                                         std::string_view key) {
+  auto stmt = db.Prepare(sql);
   if (!stmt) {
     return std::unexpected(std::move(stmt.error()));
   }
@@ -243,7 +246,24 @@ std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
   if (!*row) {
     return std::nullopt;
   }
-  auto stored = ReadObjectRow(*stmt, bucket);
+  return std::move(*stmt);
+}
+
+}  // namespace
+
+std::expected<std::optional<StoredObject>, Error> SelectObject(Database& db,
+                                                               std::string_view bucket,
+                                                               std::string_view key) {
+  auto stmt = StepOnKey(
+      db, "SELECT " LOGBUCKET_OBJECT_COLUMNS " FROM objects WHERE bucket = ?1 AND object_key = ?2",
+      bucket, key);
+  if (!stmt) {
+    return std::unexpected(std::move(stmt.error()));
+  }
+  if (!*stmt) {
+    return std::nullopt;
+  }
+  auto stored = ReadObjectRow(**stmt, bucket);
   if (!stored) {
     return std::unexpected(std::move(stored.error()));
   }
@@ -257,37 +277,34 @@ std::expected<ObjectLookup, Error> LookupObject(Database& db, std::string_view b
 #define LOGBUCKET_LOOKUP_FROM                 \
   " FROM buckets AS k LEFT JOIN objects AS o" \
   " ON o.bucket = k.name AND o.object_key = ?2 WHERE k.name = ?1"
-  auto stmt =
+  const std::string_view sql =
       with_bytes
-          ? db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS_OF(
-                "o.") ", (SELECT bytes FROM blobs WHERE id = o.blob_id)" LOGBUCKET_LOOKUP_FROM)
-          : db.Prepare("SELECT " LOGBUCKET_OBJECT_COLUMNS_OF("o.") LOGBUCKET_LOOKUP_FROM);
+          ? "SELECT " LOGBUCKET_OBJECT_COLUMNS_OF(
+                "o.") ", (SELECT bytes FROM blobs WHERE id = o.blob_id)" LOGBUCKET_LOOKUP_FROM
+          : "SELECT " LOGBUCKET_OBJECT_COLUMNS_OF("o.") LOGBUCKET_LOOKUP_FROM;
 #undef LOGBUCKET_LOOKUP_FROM
-  if (!stmt) {
-    return std::unexpected(std::move(stmt.error()));
-  }
-  stmt->BindText(1, bucket).BindBlob(2, key);
-  auto row = stmt->Step();
-  if (!row) {
-    return std::unexpected(std::move(row.error()));
+  auto found = StepOnKey(db, sql, bucket, key);
+  if (!found) {
+    return std::unexpected(std::move(found.error()));
   }
   ObjectLookup lookup;
-  if (!*row) {
+  if (!*found) {
     return lookup;
   }
+  Statement& stmt = **found;
   lookup.bucket_exists = true;
-  if (stmt->ColumnIsNull(0)) {
+  if (stmt.ColumnIsNull(0)) {
     return lookup;
   }
-  auto stored = ReadObjectRow(*stmt, bucket);
+  auto stored = ReadObjectRow(stmt, bucket);
   if (!stored) {
     return std::unexpected(std::move(stored.error()));
   }
   if (with_bytes && stored->data.blob_id) {
-    if (stmt->ColumnIsNull(12)) {
+    if (stmt.ColumnIsNull(12)) {
       return std::unexpected(MissingBlob(*stored->data.blob_id));
     }
-    lookup.blob = stmt->ColumnString(12);
+    lookup.blob = stmt.ColumnString(12);
   }
   lookup.object = std::move(*stored);
   return lookup;
